@@ -1,0 +1,13 @@
+// The summary Kazoo's list route shows, by [account, function id].
+export default function map(doc: any): void {
+  if (doc.pvt_type !== 'function') return;
+  emit([doc.pvt_account_id, doc._id], {
+    name: doc.name,
+    enabled: doc.enabled !== false,
+    disable_reason: doc.pvt_disable_reason,
+    language_pack: doc.language_pack || 'javascript',
+    events: doc.events || [],
+    created: doc.pvt_created,
+    modified: doc.pvt_modified
+  });
+}

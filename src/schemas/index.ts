@@ -1,0 +1,11 @@
+// The JSON Schemas: one definition for the API's validation and for the
+// design documents' validate_doc_update.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { packageRoot } from '../paths.js';
+
+function load(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(resolve(packageRoot, `src/schemas/${name}.json`), 'utf8'));
+}
+
+export const functionSchema = load('function');
