@@ -1,0 +1,21 @@
+// Messages between the show engine and its workers.
+export interface ShowJob {
+  id: number;
+  /** design doc id + rev + show name: a compiled show is reused while this stays the same */
+  key: string;
+  source: string;
+  /** JSON text of the doc, or null when it is missing */
+  doc: string | null;
+  /** JSON text of CouchDB's req object */
+  req: string;
+  timeoutMs: number;
+}
+
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed';
+
+/** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
+export type ShowOutcome =
+  | { ok: true; result: string | undefined }
+  | { ok: false; failure: ShowFailure; message: string };
+
+export interface ShowWorkerOptions { memoryLimitBytes: number; allowEval: boolean }

@@ -1,0 +1,127 @@
+// One show worker: a QuickJS runtime (the engine CouchDB 3.4 can run) that
+// serves show requests one at a time, like a couchjs process. Customer code
+// never touches Node: it sees only what is defined inside QuickJS.
+import { parentPort, workerData } from 'node:worker_threads';
+import { getQuickJS, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten';
+import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
+
+const options = workerData as ShowWorkerOptions;
+const QuickJS = await getQuickJS();
+const STACK_BYTES = 1024 * 1024;
+
+// Called with the compiled show, the doc and req as JSON text. Built before
+// any show runs, so it holds the real JSON functions whatever shows do later.
+const INVOKER = `(function () {
+  var parse = JSON.parse, stringify = JSON.stringify;
+  return function (show, doc, req) {
+    var result = show.call({}, doc === null ? null : parse(doc), parse(req));
+    return result === undefined ? undefined : stringify(result);
+  };
+})()`;
+
+// The query server's small helpers that shows may call.
+const COUCH_GLOBALS = `
+  var log = function () {};
+  var isArray = function (value) { return Object.prototype.toString.call(value) === '[object Array]'; };
+  var toJSON = function (value) { return JSON.stringify(value); };
+  var sum = function (values) { var total = 0; for (var i = 0; i < values.length; i++) total += values[i]; return total; };`;
+
+// As SpiderMonkey without --eval: any road to compiling code at run time throws.
+const BLOCK_EVAL = `(function () {
+  var blocked = function () { throw new EvalError('call to Function() blocked by CSP'); };
+  blocked.prototype = Function.prototype;
+  Object.defineProperty(Function.prototype, 'constructor', { value: blocked });
+  Function = blocked;
+  eval = function () { throw new EvalError('call to eval() blocked by CSP'); };
+})()`;
+
+interface Sandbox { runtime: QuickJSRuntime; vm: QuickJSContext; invoker: QuickJSHandle; shows: Map<string, QuickJSHandle> }
+let sandbox: Sandbox | null = null;
+let deadline = 0;
+
+function evalOrThrow(vm: QuickJSContext, code: string): QuickJSHandle {
+  return vm.unwrapResult(vm.evalCode(code));
+}
+
+function open(): Sandbox {
+  const runtime = QuickJS.newRuntime();
+  runtime.setMemoryLimit(options.memoryLimitBytes);
+  runtime.setMaxStackSize(STACK_BYTES);
+  runtime.setInterruptHandler(() => Date.now() > deadline);
+  const vm = runtime.newContext();
+  deadline = Date.now() + 10_000;
+  evalOrThrow(vm, COUCH_GLOBALS).dispose();
+  const invoker = evalOrThrow(vm, INVOKER);
+  if (!options.allowEval) evalOrThrow(vm, BLOCK_EVAL).dispose();
+  return { runtime, vm, invoker, shows: new Map() };
+}
+
+// What CouchDB does when it kills a couchjs process: nothing of it survives.
+function close(): void {
+  if (!sandbox) return;
+  const old = sandbox;
+  sandbox = null;
+  try {
+    for (const show of old.shows.values()) show.dispose();
+    old.invoker.dispose();
+    old.vm.dispose();
+    old.runtime.dispose();
+  } catch {
+    // a runtime that ran out of memory may not free cleanly; it is dropped all the same
+  }
+}
+
+function failureOf(vm: QuickJSContext, error: QuickJSHandle): ShowOutcome {
+  let message = 'unknown error';
+  try {
+    const dumped = vm.dump(error) as { name?: string; message?: string } | string;
+    message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+  } catch {
+    // dumping may itself fail after an out-of-memory error
+  } finally {
+    error.dispose();
+  }
+  if (/interrupted/.test(message)) return { ok: false, failure: 'timeout', message: 'OS process timed out.' };
+  if (/out of memory|stack overflow/i.test(message)) return { ok: false, failure: 'memory', message };
+  return { ok: false, failure: 'render_error', message };
+}
+
+function compiled(box: Sandbox, job: ShowJob): QuickJSHandle | ShowOutcome {
+  const known = box.shows.get(job.key);
+  if (known) return known;
+  const result = box.vm.evalCode(`(${job.source})`, job.key);
+  if (result.error) return { ...failureOf(box.vm, result.error), failure: 'compilation_error' } as ShowOutcome;
+  box.shows.set(job.key, result.value);
+  return result.value;
+}
+
+function run(job: ShowJob): ShowOutcome {
+  sandbox ??= open();
+  const box = sandbox;
+  deadline = Date.now() + job.timeoutMs;
+  const show = compiled(box, job);
+  if ('ok' in show) return show;
+  const doc = job.doc === null ? box.vm.null : box.vm.newString(job.doc);
+  const req = box.vm.newString(job.req);
+  try {
+    const result = box.vm.callFunction(box.invoker, box.vm.undefined, show, doc, req);
+    if (result.error) return failureOf(box.vm, result.error);
+    const text = box.vm.typeof(result.value) === 'string' ? box.vm.getString(result.value) : undefined;
+    result.value.dispose();
+    return { ok: true, result: text };
+  } finally {
+    if (job.doc !== null) doc.dispose();
+    req.dispose();
+  }
+}
+
+parentPort!.on('message', (job: ShowJob) => {
+  let outcome: ShowOutcome;
+  try {
+    outcome = run(job);
+  } catch (err) {
+    outcome = { ok: false, failure: 'crashed', message: (err as Error).message };
+  }
+  if (!outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error') close();
+  parentPort!.postMessage({ id: job.id, outcome });
+});
