@@ -13,7 +13,8 @@ export function redact(url: string): string {
 
 export function networkCode(err: unknown): string | undefined {
   const e = err as CouchErrorShape;
-  return e.cause?.code ?? e.cause?.cause?.code;
+  // nano folds fetch's cause into its message: "... Reason: Error: connect ECONNREFUSED ..."
+  return e.cause?.code ?? e.cause?.cause?.code ?? /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(e.message ?? '')?.[1];
 }
 
 export function describeCouchError(err: unknown, url: string): string {

@@ -21,7 +21,7 @@ var BUILTINS = [
 var OVERRIDABLE: [string, string][] = [
   ['Object', 'toString'], ['Object', 'valueOf'], ['Object', 'constructor'], ['Object', 'toLocaleString'],
   ['Object', 'hasOwnProperty'], ['Error', 'name'], ['Error', 'message'], ['Function', 'toString'],
-  ['Array', 'toString'], ['Array', 'push'], ['Array', 'join']
+  ['Array', 'toString']
 ];
 
 export interface GlobalSnapshot { names: string[]; descriptors: { [key: string]: PropertyDescriptor } }
@@ -38,7 +38,7 @@ function tame(proto: any, name: string): void {
   Object.defineProperty(proto, name, {
     get: function () { return value; },
     set: function (this: any, next: unknown) {
-      if (this === proto) throw new TypeError('built-in ' + name + ' cannot be changed');
+      if (this === proto) return; // refused quietly, as any frozen built-in refuses sloppy code
       Object.defineProperty(this, name, { value: next, writable: true, enumerable: true, configurable: true });
     },
     enumerable: desc.enumerable,
