@@ -1,0 +1,45 @@
+// Settings from the environment, checked once at start: a bad value stops
+// the start with one line that names it.
+import { resolve } from 'node:path';
+
+export interface Config {
+  /** main CouchDB with credentials; undefined starts the embedded server */
+  couchdbUrl?: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** where the embedded CouchDB listens */
+  embeddedPort: number;
+  masterApiKey?: string;
+  /** largest function_js accepted, in bytes */
+  maxFunctionBytes: number;
+  /** the show engine's own limit, as CouchDB's os_process_timeout */
+  showTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const couchdbUrl = env.COUCHDB_URL || undefined;
+  if (couchdbUrl && !/^https?:\/\/[^/]+/.test(couchdbUrl)) throw new ConfigError('COUCHDB_URL must be an http(s) URL such as http://admin:secret@127.0.0.1:5984');
+  const masterApiKey = env.COUCHFN_MASTER_API_KEY || undefined;
+  if (masterApiKey && !/^[0-9a-f]{64}$/.test(masterApiKey)) throw new ConfigError('COUCHFN_MASTER_API_KEY must be 64 lowercase hex characters');
+  return {
+    couchdbUrl,
+    host: env.COUCHFN_HOST || '127.0.0.1',
+    port: integer(env, 'COUCHFN_PORT', 8000, 0, 65535),
+    dataDir: resolve(env.COUCHFN_DATA_DIR || 'data'),
+    embeddedPort: integer(env, 'COUCHFN_EMBEDDED_COUCH_PORT', 5984, 0, 65535),
+    masterApiKey,
+    maxFunctionBytes: integer(env, 'COUCHFN_MAX_FUNCTION_BYTES', 65536, 1, 1024 * 1024),
+    showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000)
+  };
+}
