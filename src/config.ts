@@ -15,6 +15,10 @@ export interface Config {
   maxFunctionBytes: number;
   /** the show engine's own limit, as CouchDB's os_process_timeout */
   showTimeoutMs: number;
+  /** how long the proxy waits for an invocation */
+  invokeDeadlineMs: number;
+  bodyLimitBytes: number;
+  logLevel: string;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPort: integer(env, 'COUCHFN_EMBEDDED_COUCH_PORT', 5984, 0, 65535),
     masterApiKey,
     maxFunctionBytes: integer(env, 'COUCHFN_MAX_FUNCTION_BYTES', 65536, 1, 1024 * 1024),
-    showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000)
+    showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
+    invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', 5000, 100, 30000),
+    bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
+    logLevel: env.COUCHFN_LOG_LEVEL || 'info'
   };
 }

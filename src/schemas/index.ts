@@ -9,3 +9,4 @@ function load(name: string): Record<string, unknown> {
 }
 
 export const functionSchema = load('function');
+export const accountSchema = load('account');

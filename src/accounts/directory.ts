@@ -1,0 +1,127 @@
+// Accounts and their tree. A request on account A is allowed when A is the
+// caller's own account or a descendant of it, or the caller is the master.
+import type { DocumentScope } from 'nano';
+import { apiKeyHash, newApiKey } from '../auth/api-keys.js';
+import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier, forbidden, invalidRequest } from '../http/errors.js';
+
+export interface AccountDoc extends StoredDoc {
+  name: string;
+  enabled?: boolean;
+  pvt_type: 'account';
+  /** ancestors, root first */
+  pvt_tree: string[];
+  pvt_api_key?: string;
+  pvt_api_key_hash: string;
+  pvt_superduper_admin?: boolean;
+}
+
+const MASTER_POINTER = 'master_account';
+// How long another process's account change may go unseen here.
+const CACHE_MS = 2000;
+
+export class AccountDirectory {
+  private readonly cache = new Map<string, { doc: AccountDoc | null; until: number }>();
+
+  constructor(private readonly db: DocumentScope<AccountDoc>, private readonly system: DocumentScope<StoredDoc>) {}
+
+  async find(id: string): Promise<AccountDoc | null> {
+    const hit = this.cache.get(id);
+    if (hit && hit.until > Date.now()) return hit.doc;
+    let doc: AccountDoc | null = null;
+    try {
+      doc = await this.db.get(id);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw couchFailure(err);
+    }
+    if (doc && doc.pvt_type !== 'account') doc = null;
+    this.cache.set(id, { doc, until: Date.now() + CACHE_MS });
+    return doc;
+  }
+
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
+  isWithin(caller: AccountDoc, target: AccountDoc): boolean {
+    return caller.pvt_superduper_admin === true || target._id === caller._id || target.pvt_tree.includes(caller._id);
+  }
+
+  /** The account named in a URL, once the caller may act on it. Another branch
+   * gets 403 whether or not the account exists, so ids cannot be probed. */
+  async authorize(caller: AccountDoc, id: string): Promise<AccountDoc> {
+    const target = await this.find(id);
+    if (!target) throw caller.pvt_superduper_admin ? badIdentifier(id) : forbidden(`account ${id} is not yours`);
+    if (!this.isWithin(caller, target)) throw forbidden(`account ${id} is not yours`);
+    return target;
+  }
+
+  async byApiKey(key: string): Promise<AccountDoc | null> {
+    const { rows } = await this.db.view<null>('accounts', 'by_api_key', { key: apiKeyHash(key), include_docs: true }).catch((err) => { throw couchFailure(err); });
+    const doc = rows[0]?.doc as AccountDoc | undefined;
+    return doc && doc.enabled !== false ? doc : null;
+  }
+
+  async create(parent: AccountDoc, fields: Record<string, unknown>): Promise<AccountDoc> {
+    const apiKey = newApiKey();
+    const now = gregorianNow();
+    const doc = {
+      ...fields, _id: newId(), pvt_type: 'account', pvt_tree: [...parent.pvt_tree, parent._id],
+      pvt_api_key: apiKey, pvt_api_key_hash: apiKeyHash(apiKey), pvt_created: now, pvt_modified: now
+    } as unknown as AccountDoc;
+    return this.save(doc);
+  }
+
+  async save(doc: AccountDoc): Promise<AccountDoc> {
+    const saved = { ...doc, pvt_modified: gregorianNow() };
+    const { rev } = await this.db.insert(saved).catch((err) => { throw couchFailure(err, doc._id); });
+    this.forget(doc._id);
+    return { ...saved, _rev: rev };
+  }
+
+  async remove(doc: AccountDoc): Promise<void> {
+    if (doc.pvt_superduper_admin) throw forbidden('the master account cannot be deleted');
+    if ((await this.children(doc._id)).length > 0) throw invalidRequest('delete the account\'s sub-accounts first');
+    await this.db.destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    this.forget(doc._id);
+  }
+
+  async children(id: string): Promise<{ id: string; name: string }[]> {
+    const { rows } = await this.db.view<string>('accounts', 'by_parent', { key: id }).catch((err) => { throw couchFailure(err); });
+    return rows.map((row) => ({ id: row.id, name: row.value }));
+  }
+
+  /** The master (super-duper admin) account, made at first start. `apiKey`
+   * (COUCHFN_MASTER_API_KEY) becomes its key; without one a key is generated
+   * and returned once. Safe when several processes start together. */
+  async ensureMaster(apiKey?: string): Promise<{ account: AccountDoc; generatedKey?: string }> {
+    let pointer: StoredDoc & { account_id?: string };
+    try {
+      pointer = await this.system.insert({ _id: MASTER_POINTER, account_id: newId() }).then(() => this.system.get(MASTER_POINTER));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+      pointer = await this.system.get(MASTER_POINTER);
+    }
+    const id = pointer.account_id as string;
+    const existing = await this.find(id);
+    if (existing) {
+      if (apiKey && existing.pvt_api_key_hash !== apiKeyHash(apiKey)) {
+        return { account: await this.save({ ...existing, pvt_api_key_hash: apiKeyHash(apiKey) }) };
+      }
+      return { account: existing };
+    }
+    const key = apiKey ?? newApiKey();
+    const now = gregorianNow();
+    const master: AccountDoc = {
+      _id: id, name: 'master', enabled: true, pvt_type: 'account', pvt_tree: [], pvt_superduper_admin: true,
+      pvt_api_key_hash: apiKeyHash(key), pvt_created: now, pvt_modified: now
+    };
+    try {
+      return { account: await this.save(master), generatedKey: apiKey ? undefined : key };
+    } catch (err) {
+      // another process made it first; its key was printed there
+      if ((err as { status?: number }).status === 409) return { account: (await this.find(id))! };
+      throw err;
+    }
+  }
+}

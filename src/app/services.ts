@@ -1,0 +1,18 @@
+// The services routes use, made once at start and shared by every request.
+import type { AccountDirectory } from '../accounts/directory.js';
+import type { Tokens } from '../auth/tokens.js';
+import type { EngineProbe } from '../catalog/engine.js';
+import type { Config } from '../config.js';
+import type { Routing } from '../couch/routing.js';
+import type { FunctionStore } from '../functions/store.js';
+import type { Invoker } from '../invoke/invoker.js';
+
+export interface Services {
+  config: Config;
+  routing: Routing;
+  accounts: AccountDirectory;
+  tokens: Tokens;
+  functions: FunctionStore;
+  invoker: Invoker;
+  engine: EngineProbe;
+}

@@ -1,0 +1,62 @@
+// Auth tokens: HS256 JWTs with account_id, one hour long. The signing key is
+// shared through CouchDB so that every proxy process accepts every token.
+import { randomBytes } from 'node:crypto';
+import type { DocumentScope } from 'nano';
+import { SignJWT, jwtVerify } from 'jose';
+import type { StoredDoc } from '../couch/docs.js';
+import { invalidCredentials } from '../http/errors.js';
+
+export const TOKEN_SECONDS = 3600;
+const KEY_DOC = 'token_signing_key';
+const CACHE_LIMIT = 10_000;
+
+export interface TokenClaims { accountId: string; exp: number; scope?: string[]; clientId?: string }
+
+export class Tokens {
+  // Verified tokens, so the hot path does not check the same signature twice.
+  private readonly verified = new Map<string, TokenClaims>();
+
+  private constructor(private readonly secret: Uint8Array) {}
+
+  static async load(system: DocumentScope<StoredDoc>): Promise<Tokens> {
+    try {
+      await system.insert({ _id: KEY_DOC, key: randomBytes(32).toString('base64') });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    }
+    const doc = await system.get(KEY_DOC);
+    return new Tokens(Buffer.from(doc.key as string, 'base64'));
+  }
+
+  async issue(accountId: string, extra: Record<string, unknown> = {}, seconds = TOKEN_SECONDS): Promise<{ token: string; exp: number }> {
+    const exp = Math.floor(Date.now() / 1000) + seconds;
+    const token = await new SignJWT({ account_id: accountId, ...extra })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp)
+      .setJti(randomBytes(8).toString('hex')).sign(this.secret);
+    return { token, exp };
+  }
+
+  async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      throw invalidCredentials('the token has expired');
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] }));
+    } catch (err) {
+      throw invalidCredentials((err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
+    }
+    if (typeof payload.account_id !== 'string' || typeof payload.exp !== 'number') throw invalidCredentials('the token is not valid');
+    const claims: TokenClaims = {
+      accountId: payload.account_id, exp: payload.exp,
+      scope: typeof payload.scope === 'string' ? payload.scope.split(' ') : undefined,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined
+    };
+    if (this.verified.size >= CACHE_LIMIT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+}

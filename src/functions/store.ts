@@ -1,0 +1,154 @@
+// Function documents in the `functions` database, wherever routing puts it.
+// A function belongs to one account for life (validate_doc_update refuses a
+// move), so a function's owner can be remembered once read.
+import type { DocumentScope } from 'nano';
+import type { Routing } from '../couch/routing.js';
+import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier, conflict } from '../http/errors.js';
+
+export const FUNCTIONS_DB = 'functions';
+
+export interface FunctionDoc extends StoredDoc {
+  name: string;
+  function_js: string;
+  enabled?: boolean;
+  language_pack?: string;
+  events?: string[];
+  pvt_type: 'function';
+  pvt_account_id: string;
+  pvt_disable_reason?: string;
+}
+
+export interface FunctionSummary {
+  id: string;
+  name: string;
+  enabled: boolean;
+  disable_reason?: string;
+  language_pack: string;
+  events: string[];
+}
+
+interface ListingValue extends Omit<FunctionSummary, 'id'> { created?: number; modified?: number }
+
+export interface ListQuery {
+  pageSize?: number;
+  startKey?: string;
+  /** filter_{key}=value, has_key, key_missing, created_from, created_to */
+  filters: Record<string, string>;
+}
+
+const OWNER_CACHE_LIMIT = 100_000;
+const LIST_CHUNK = 200;
+
+function matches(value: ListingValue, filters: Record<string, string>): boolean {
+  for (const [name, wanted] of Object.entries(filters)) {
+    const record = value as unknown as Record<string, unknown>;
+    if (name.startsWith('filter_') && String(record[name.slice(7)]) !== wanted) return false;
+    if (name === 'has_key' && record[wanted] === undefined) return false;
+    if (name === 'key_missing' && record[wanted] !== undefined) return false;
+    if (name === 'created_from' && !((value.created ?? 0) >= Number(wanted))) return false;
+    if (name === 'created_to' && !((value.created ?? 0) <= Number(wanted))) return false;
+  }
+  return true;
+}
+
+export class FunctionStore {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly routing: Routing) {}
+
+  private db(): DocumentScope<FunctionDoc> {
+    return this.routing.functions().server.use<FunctionDoc>(FUNCTIONS_DB);
+  }
+
+  private remember(id: string, accountId: string): void {
+    if (this.owners.size >= OWNER_CACHE_LIMIT) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(id, accountId);
+  }
+
+  /** The account that owns function `id`, or null when there is no such function. */
+  async owner(id: string): Promise<string | null> {
+    const known = this.owners.get(id);
+    if (known) return known;
+    const doc = await this.read(id);
+    return doc?.pvt_account_id ?? null;
+  }
+
+  private async read(id: string): Promise<FunctionDoc | null> {
+    try {
+      const doc = await this.db().get(id);
+      if (doc.pvt_type !== 'function') return null;
+      this.remember(id, doc.pvt_account_id);
+      return doc;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw couchFailure(err);
+    }
+  }
+
+  /** The function, if it is account's; any other answer is 404 bad_identifier. */
+  async get(accountId: string, id: string): Promise<FunctionDoc> {
+    const doc = await this.read(id);
+    if (!doc || doc.pvt_account_id !== accountId) throw badIdentifier(id);
+    return doc;
+  }
+
+  async create(accountId: string, fields: Record<string, unknown>): Promise<FunctionDoc> {
+    const now = gregorianNow();
+    const doc = {
+      ...fields, _id: newId(), pvt_type: 'function', pvt_account_id: accountId,
+      pvt_account_db: FUNCTIONS_DB, pvt_created: now, pvt_modified: now, pvt_vsn: '1'
+    } as unknown as FunctionDoc;
+    return this.write(doc);
+  }
+
+  /** Saves doc; `expectedRev`, when the client sent one, must still be current. */
+  async save(doc: FunctionDoc, expectedRev?: string): Promise<FunctionDoc> {
+    if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
+    return this.write({ ...doc, pvt_modified: gregorianNow() });
+  }
+
+  private async write(doc: FunctionDoc): Promise<FunctionDoc> {
+    const { rev } = await this.db().insert(doc).catch((err) => { throw couchFailure(err, doc._id); });
+    this.remember(doc._id, doc.pvt_account_id);
+    return { ...doc, _rev: rev };
+  }
+
+  async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
+    if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
+    await this.db().destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+  }
+
+  /** One page of an account's functions, oldest id first. */
+  async list(accountId: string, query: ListQuery): Promise<{ items: FunctionSummary[]; next?: string }> {
+    const limit = query.pageSize ?? Infinity;
+    const items: FunctionSummary[] = [];
+    let startId = query.startKey ?? '';
+    let skip = 0;
+    for (;;) {
+      const { rows } = await this.db().view<ListingValue>('functions', 'crossbar_listing', {
+        startkey: [accountId, startId], endkey: [accountId, {}], limit: LIST_CHUNK, skip
+      }).catch((err) => { throw couchFailure(err); });
+      for (const row of rows) {
+        if (!matches(row.value, query.filters)) continue;
+        if (items.length === limit) return { items, next: row.id };
+        const { created: _c, modified: _m, ...summary } = row.value;
+        items.push({ id: row.id, ...summary });
+      }
+      if (rows.length < LIST_CHUNK) return { items };
+      startId = rows[rows.length - 1].id;
+      skip = 1;
+    }
+  }
+
+  /** Deletes every function of an account (when the account is deleted). */
+  async removeAll(accountId: string): Promise<number> {
+    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}] })
+      .catch((err) => { throw couchFailure(err); });
+    if (rows.length === 0) return 0;
+    const { rows: revs } = await this.db().fetchRevs({ keys: rows.map((r) => r.id) });
+    const deletions = revs.filter((r) => 'value' in r).map((r) => ({ _id: r.id, _rev: (r as { value: { rev: string } }).value.rev, _deleted: true }));
+    await this.db().bulk({ docs: deletions as unknown as FunctionDoc[] }).catch((err) => { throw couchFailure(err); });
+    return deletions.length;
+  }
+}

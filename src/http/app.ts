@@ -1,0 +1,58 @@
+// The REST API as one fastify instance: envelopes, auth, validation, routes.
+// Tests build it and call it with inject; scripts/start.ts only listens.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Services } from '../app/services.js';
+import { accountsResource } from '../resources/accounts.js';
+import { apiAuthResource } from '../resources/api-auth.js';
+import { functionCatalogResource } from '../resources/function-catalog.js';
+import { functionInvocationResource } from '../resources/function-invocation.js';
+import { functionsResource } from '../resources/functions.js';
+import { openapiResource } from '../resources/openapi.js';
+import { version } from '../version.js';
+import { authenticate } from './auth.js';
+import { failure } from './envelope.js';
+import { ApiError } from './errors.js';
+import { handleError } from './error-handler.js';
+import { parseForm } from './form.js';
+import { bodyAjv, paramAjv } from './validation.js';
+
+export const resources = [
+  apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionCatalogResource, openapiResource
+];
+
+function requestId(req: { headers: Record<string, unknown> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID().replace(/-/g, '');
+}
+
+export async function buildApp(services: Services, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({
+    // requests are not logged one by one: that is the hot path; failures are
+    logger, logController: new LogController({ disableRequestLogging: true }), genReqId: requestId, bodyLimit: services.config.bodyLimitBytes,
+    return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true }
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'couchfn', description: 'Kazoo-compatible functions API', version },
+      components: { securitySchemes: { authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+      security: [{ authToken: [] }]
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseForm(body as string)));
+  app.decorateRequest('authToken', null);
+  app.decorateRequest('caller', null);
+  app.decorateRequest('account', null);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(failure(request, new ApiError(404, 'not_found', { cause: `no route ${request.method} ${request.url.split('?')[0]}` })));
+  });
+  app.addHook('preValidation', authenticate(services.tokens, services.accounts));
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 500) request.log.error({ url: request.url, status: reply.statusCode }, 'request failed');
+  });
+  for (const register of resources) register(app, services);
+  return app;
+}

@@ -1,0 +1,43 @@
+// Who is calling, and may they act on the account in the URL? Runs before
+// validation, as Kazoo authenticates before it looks at a request.
+import type { FastifyRequest } from 'fastify';
+import type { AccountDirectory, AccountDoc } from '../accounts/directory.js';
+import type { Tokens } from '../auth/tokens.js';
+import { accountDisabled, invalidCredentials } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    authToken: string | null;
+    caller: AccountDoc | null;
+    /** the account named by :accountId, once the caller may act on it */
+    account: AccountDoc | null;
+  }
+}
+
+/** X-Auth-Token, else auth_token in the query or body, else Authorization: Bearer. */
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-auth-token'];
+  if (typeof header === 'string' && header) return header;
+  const query = (request.query as Record<string, unknown> | undefined)?.auth_token;
+  if (typeof query === 'string' && query) return query;
+  const body = request.body as Record<string, unknown> | undefined;
+  if (body && typeof body === 'object' && typeof body.auth_token === 'string' && body.auth_token) return body.auth_token;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return bearer?.[1];
+}
+
+export function authenticate(tokens: Tokens, accounts: AccountDirectory) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (request.routeOptions.config?.auth === 'none') return;
+    const token = tokenOf(request);
+    if (!token) throw invalidCredentials('no auth token');
+    const { accountId } = await tokens.verify(token);
+    const caller = await accounts.find(accountId);
+    if (!caller) throw invalidCredentials('the token\'s account no longer exists');
+    if (caller.enabled === false) throw accountDisabled(caller._id);
+    request.authToken = token;
+    request.caller = caller;
+    const target = (request.params as { accountId?: string }).accountId;
+    if (target !== undefined) request.account = await accounts.authorize(caller, target);
+  };
+}

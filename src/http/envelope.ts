@@ -1,0 +1,26 @@
+// Kazoo's response envelopes.
+import { hostname } from 'node:os';
+import type { FastifyRequest } from 'fastify';
+import { version } from '../version.js';
+import type { ApiError } from './errors.js';
+
+const node = hostname();
+
+export interface ListPage { page_size: number; start_key?: string; next_start_key?: string }
+
+function common(request: FastifyRequest) {
+  return { request_id: request.id, auth_token: request.authToken ?? '', timestamp: new Date().toISOString(), version, node };
+}
+
+export function success(request: FastifyRequest, data: unknown, extra: { revision?: string } & Partial<ListPage> = {}) {
+  return { data, ...extra, status: 'success', ...common(request) };
+}
+
+/** The envelope around JSON text that is passed through unparsed. */
+export function successRaw(request: FastifyRequest, json: string): string {
+  return `{"data":${json},"status":"success",${JSON.stringify(common(request)).slice(1)}`;
+}
+
+export function failure(request: FastifyRequest, error: ApiError) {
+  return { data: error.data, error: String(error.status), message: error.kazooMessage, status: 'error', ...common(request) };
+}

@@ -1,0 +1,31 @@
+// Route schema pieces: Kazoo's request body {"data": ..., "auth_token"?} and
+// the path parameters, from the same JSON Schemas the stores are checked with.
+const KAZOO_ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
+
+/** A schema without its $id, to embed in a route schema. */
+export function embedded(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+export function requestBody(data: Record<string, unknown>) {
+  return {
+    type: 'object', required: ['data'],
+    properties: { data, auth_token: { type: 'string' }, revision: { type: 'string', description: 'the revision last read; 409 when it is stale' } }
+  };
+}
+
+export const anyObject = { type: 'object', additionalProperties: true } as const;
+
+export const accountParams = { type: 'object', required: ['accountId'], properties: { accountId: KAZOO_ID } } as const;
+export const functionParams = {
+  type: 'object', required: ['accountId', 'functionId'], properties: { accountId: KAZOO_ID, functionId: KAZOO_ID }
+} as const;
+
+/** The revision a client says it last read: If-Match, or `revision` in the body. */
+export function expectedRevision(headers: Record<string, unknown>, body: unknown): string | undefined {
+  const header = headers['if-match'];
+  if (typeof header === 'string' && header) return header.replace(/^"|"$/g, '');
+  const revision = (body as { revision?: unknown } | undefined)?.revision;
+  return typeof revision === 'string' ? revision : undefined;
+}

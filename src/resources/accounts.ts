@@ -1,0 +1,90 @@
+// /v2/accounts/{A}: the account tree (Kazoo's cb_accounts, cut to what couchfn needs).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountDoc } from '../accounts/directory.js';
+import type { Services } from '../app/services.js';
+import { mergePatch, publicFields, publicView } from '../couch/docs.js';
+import { success } from '../http/envelope.js';
+import { forbidden } from '../http/errors.js';
+import { resource } from '../http/resource.js';
+import { accountParams, anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
+import { validator } from '../http/validation.js';
+import { accountSchema } from '../schemas/index.js';
+import { conflict } from '../http/errors.js';
+
+const checkAccount = validator<Record<string, unknown>>(embedded(accountSchema));
+
+function accountView(doc: AccountDoc): Record<string, unknown> {
+  return { ...publicView(doc), parent_id: doc.pvt_tree[doc.pvt_tree.length - 1] ?? null, superduper_admin: doc.pvt_superduper_admin === true };
+}
+
+function target(request: FastifyRequest): AccountDoc {
+  return request.account!;
+}
+
+function privateOf(doc: AccountDoc): AccountDoc {
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('_') || k.startsWith('pvt_'))) as AccountDoc;
+}
+
+export function accountsResource(app: FastifyInstance, { accounts, functions }: Services): void {
+  async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
+    const current = target(request);
+    const rev = expectedRevision(request.headers, request.body);
+    if (rev && rev !== current._rev) throw conflict(`revision ${rev} is not the current one`);
+    const saved = await accounts.save({ ...privateOf(current), ...checkAccount(fields) } as AccountDoc);
+    return success(request, accountView(saved), { revision: saved._rev });
+  }
+
+  resource(app, '/v2/accounts/:accountId', 'accounts', {
+    GET: {
+      schema: { summary: 'Read an account', params: accountParams },
+      handler: async (request) => success(request, accountView(target(request)), { revision: target(request)._rev })
+    },
+    PUT: {
+      schema: { summary: 'Create a sub-account of this account', params: accountParams, body: requestBody(embedded(accountSchema)) },
+      handler: async (request, reply) => {
+        const child = await accounts.create(target(request), publicFields((request.body as { data: Record<string, unknown> }).data));
+        reply.code(201);
+        return success(request, accountView(child), { revision: child._rev });
+      }
+    },
+    POST: {
+      schema: { summary: 'Replace an account\'s fields', params: accountParams, body: requestBody(embedded(accountSchema)) },
+      handler: async (request) => replace(request, publicFields((request.body as { data: Record<string, unknown> }).data))
+    },
+    PATCH: {
+      schema: { summary: 'Change some of an account\'s fields (null removes one)', params: accountParams, body: requestBody(anyObject) },
+      handler: async (request) => {
+        const { id: _id, parent_id: _p, superduper_admin: _s, ...current } = accountView(target(request));
+        return replace(request, mergePatch(current, publicFields((request.body as { data: Record<string, unknown> }).data)));
+      }
+    },
+    DELETE: {
+      schema: { summary: 'Delete an account and its functions (it must have no sub-accounts)', params: accountParams },
+      handler: async (request) => {
+        const doc = target(request);
+        if (doc._id === request.caller!._id) throw forbidden('an account cannot delete itself');
+        await functions.removeAll(doc._id);
+        await accounts.remove(doc);
+        return success(request, accountView(doc));
+      }
+    }
+  });
+
+  resource(app, '/v2/accounts/:accountId/children', 'accounts', {
+    GET: {
+      schema: { summary: 'List an account\'s direct sub-accounts', params: accountParams },
+      handler: async (request) => success(request, await accounts.children(target(request)._id))
+    }
+  });
+
+  resource(app, '/v2/accounts/:accountId/api_key', 'accounts', {
+    GET: {
+      schema: { summary: 'Read an account\'s API key (the account and its ancestors)', params: accountParams },
+      handler: async (request) => {
+        const key = target(request).pvt_api_key;
+        if (!key) throw forbidden('the master account\'s key is shown only once, at first start');
+        return success(request, { api_key: key });
+      }
+    }
+  });
+}

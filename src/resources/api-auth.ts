@@ -1,0 +1,32 @@
+// PUT /v2/api_auth: an account's API key -> an auth token (Kazoo's cb_api_auth).
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../app/services.js';
+import { success } from '../http/envelope.js';
+import { invalidCredentials } from '../http/errors.js';
+import { resource } from '../http/resource.js';
+import { requestBody } from '../http/schemas.js';
+
+const body = requestBody({
+  type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', minLength: 1, maxLength: 128 } }
+});
+
+export function apiAuthResource(app: FastifyInstance, { accounts, tokens }: Services): void {
+  resource(app, '/v2/api_auth', 'auth', {
+    PUT: {
+      auth: 'none',
+      schema: { summary: 'Trade an API key for an auth token (one hour)', body },
+      handler: async (request, reply) => {
+        const { api_key: apiKey } = (request.body as { data: { api_key: string } }).data;
+        const account = await accounts.byApiKey(apiKey);
+        if (!account) throw invalidCredentials('unknown API key');
+        const { token, exp } = await tokens.issue(account._id);
+        request.authToken = token;
+        reply.code(201);
+        return success(request, {
+          account_id: account._id, account_name: account.name, owner_id: null, expires_at: new Date(exp * 1000).toISOString(),
+          is_reseller: account.pvt_superduper_admin === true, reseller_id: account.pvt_tree[0] ?? account._id
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,120 @@
+// /v2/accounts/{A}/functions[/{F}]: Kazoo's cb_functions, with its bugs fixed:
+// POST is saved, the owner is checked on every verb, lists show disable_reason.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../app/services.js';
+import { mergePatch, publicFields, publicView } from '../couch/docs.js';
+import { checkFunction, withDefaults } from '../functions/rules.js';
+import type { FunctionDoc } from '../functions/store.js';
+import { success } from '../http/envelope.js';
+import { resource } from '../http/resource.js';
+import { accountParams, anyObject, embedded, expectedRevision, functionParams, requestBody } from '../http/schemas.js';
+import { functionSchema } from '../schemas/index.js';
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    page_size: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    start_key: { type: 'string', maxLength: 200 },
+    paginate: { type: 'boolean', default: true },
+    has_key: { type: 'string' },
+    key_missing: { type: 'string' },
+    created_from: { type: 'integer' },
+    created_to: { type: 'integer' }
+  },
+  additionalProperties: true
+};
+
+/** The function as the API shows it: public fields, id, and why it is disabled. */
+export function functionView(doc: FunctionDoc) {
+  const view = publicView(doc);
+  if (doc.pvt_disable_reason) view.disable_reason = doc.pvt_disable_reason;
+  return view;
+}
+
+/** Fields a client may set: public ones, less the read-only disable_reason. */
+function clientFields(request: FastifyRequest): Record<string, unknown> {
+  const { disable_reason: _d, ...fields } = publicFields((request.body as { data: Record<string, unknown> }).data);
+  return fields;
+}
+
+function privateOf(doc: FunctionDoc): FunctionDoc {
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('_') || k.startsWith('pvt_'))) as FunctionDoc;
+}
+
+/** Enabling a function clears why it was disabled. */
+function withEnabledState(doc: FunctionDoc): FunctionDoc {
+  if (doc.enabled === false) return doc;
+  const { pvt_disable_reason: _r, pvt_failures: _f, ...rest } = doc as FunctionDoc & { pvt_failures?: unknown };
+  return rest as FunctionDoc;
+}
+
+export function functionsResource(app: FastifyInstance, { functions, config }: Services): void {
+  const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>) => {
+    checkFunction(fields, config.maxFunctionBytes);
+    const saved = await functions.save(withEnabledState({ ...privateOf(current), ...fields } as FunctionDoc), expectedRevision(request.headers, request.body));
+    return success(request, functionView(saved), { revision: saved._rev });
+  };
+  const current = (request: FastifyRequest) => {
+    const { functionId } = request.params as { functionId: string };
+    return functions.get(request.account!._id, functionId);
+  };
+
+  resource(app, '/v2/accounts/:accountId/functions', 'functions', {
+    GET: {
+      schema: { summary: 'List the account\'s functions', params: accountParams, querystring: listQuery },
+      handler: async (request) => {
+        const { page_size: pageSize, start_key: startKey, paginate, ...rest } = request.query as Record<string, unknown>;
+        const filters = Object.fromEntries(Object.entries(rest)
+          .filter(([k]) => k.startsWith('filter_') || ['has_key', 'key_missing', 'created_from', 'created_to'].includes(k))
+          .map(([k, v]) => [k, String(v)]));
+        const start = typeof startKey === 'string' ? Buffer.from(startKey, 'base64url').toString('utf8') : undefined;
+        const page = await functions.list(request.account!._id, { pageSize: paginate ? (pageSize as number) : undefined, startKey: start, filters });
+        return success(request, page.items, {
+          page_size: page.items.length,
+          ...(typeof startKey === 'string' ? { start_key: startKey } : {}),
+          ...(page.next ? { next_start_key: Buffer.from(page.next).toString('base64url') } : {})
+        });
+      }
+    },
+    PUT: {
+      schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
+      handler: async (request, reply) => {
+        const fields = withDefaults(clientFields(request));
+        checkFunction(fields, config.maxFunctionBytes);
+        const created = await functions.create(request.account!._id, fields);
+        reply.code(201);
+        return success(request, functionView(created), { revision: created._rev });
+      }
+    }
+  });
+
+  resource(app, '/v2/accounts/:accountId/functions/:functionId', 'functions', {
+    GET: {
+      schema: { summary: 'Read a function', params: functionParams },
+      handler: async (request) => {
+        const doc = await current(request);
+        return success(request, functionView(doc), { revision: doc._rev });
+      }
+    },
+    POST: {
+      schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
+      handler: async (request) => save(request, await current(request), withDefaults(clientFields(request)))
+    },
+    PATCH: {
+      schema: { summary: 'Change some of a function\'s fields (null removes one), then check the whole', params: functionParams, body: requestBody(anyObject) },
+      handler: async (request) => {
+        const doc = await current(request);
+        const { id: _id, disable_reason: _d, ...fields } = functionView(doc);
+        return save(request, doc, mergePatch(fields, clientFields(request)));
+      }
+    },
+    DELETE: {
+      schema: { summary: 'Delete a function', params: functionParams },
+      handler: async (request) => {
+        const doc = await current(request);
+        await functions.remove(doc, expectedRevision(request.headers, request.body));
+        return success(request, functionView(doc));
+      }
+    }
+  });
+}
