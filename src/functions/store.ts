@@ -117,6 +117,7 @@ export class FunctionStore {
   async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
     if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
     await this.db().destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    this.owners.delete(doc._id);
   }
 
   /** One page of an account's functions, oldest id first. */
@@ -149,6 +150,7 @@ export class FunctionStore {
     const { rows: revs } = await this.db().fetchRevs({ keys: rows.map((r) => r.id) });
     const deletions = revs.filter((r) => 'value' in r).map((r) => ({ _id: r.id, _rev: (r as { value: { rev: string } }).value.rev, _deleted: true }));
     await this.db().bulk({ docs: deletions as unknown as FunctionDoc[] }).catch((err) => { throw couchFailure(err); });
+    for (const { _id } of deletions) this.owners.delete(_id);
     return deletions.length;
   }
 }

@@ -28,7 +28,7 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 
 export function authenticate(tokens: Tokens, accounts: AccountDirectory) {
   return async (request: FastifyRequest): Promise<void> => {
-    if (request.routeOptions.config?.auth === 'none') return;
+    if (request.is404 || request.routeOptions.config?.auth === 'none') return;
     const token = tokenOf(request);
     if (!token) throw invalidCredentials('no auth token');
     const { accountId } = await tokens.verify(token);

@@ -30,7 +30,7 @@ test.serial('deploys the design docs, then a second run changes nothing', async 
   const rev = (await nano(couch.url).use('functions').get('_design/functions'))._rev;
   const second = await deploy(couch.url);
   t.is(second.code, 0);
-  t.is(second.stdout.trim(), 'unchanged functions/_design/functions');
+  t.is(second.stdout.trim(), 'unchanged accounts/_design/accounts\nunchanged functions/_design/functions');
   t.is((await nano(couch.url).use('functions').get('_design/functions'))._rev, rev);
 });
 
