@@ -19,6 +19,20 @@ export interface Config {
   invokeDeadlineMs: number;
   bodyLimitBytes: number;
   logLevel: string;
+  /** how long any other CouchDB request may take */
+  couchTimeoutMs: number;
+  /** largest call, as the encoded query string (CouchDB limits URL length) */
+  maxCallBytes: number;
+  /** largest callflow a function may return */
+  maxResultBytes: number;
+  /** auto-disable after this many of the function's own failures (0: never)... */
+  disableAfterFailures: number;
+  /** ...within this many seconds */
+  disableWindowSeconds: number;
+  /** keep successful attempts too (failures are always kept) */
+  recordSuccesses: boolean;
+  /** how many failures, and successes, are kept per function */
+  attemptsPerFunction: number;
 }
 
 export class ConfigError extends Error {}
@@ -31,12 +45,19 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const couchdbUrl = env.COUCHDB_URL || undefined;
   if (couchdbUrl && !/^https?:\/\/[^/]+/.test(couchdbUrl)) throw new ConfigError('COUCHDB_URL must be an http(s) URL such as http://admin:secret@127.0.0.1:5984');
   const masterApiKey = env.COUCHFN_MASTER_API_KEY || undefined;
   if (masterApiKey && !/^[0-9a-f]{64}$/.test(masterApiKey)) throw new ConfigError('COUCHFN_MASTER_API_KEY must be 64 lowercase hex characters');
-  return {
+  const config: Config = {
     couchdbUrl,
     host: env.COUCHFN_HOST || '127.0.0.1',
     port: integer(env, 'COUCHFN_PORT', 8000, 0, 65535),
@@ -47,6 +68,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
     invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', 5000, 100, 30000),
     bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
-    logLevel: env.COUCHFN_LOG_LEVEL || 'info'
+    logLevel: env.COUCHFN_LOG_LEVEL || 'info',
+    couchTimeoutMs: integer(env, 'COUCHFN_COUCH_TIMEOUT_MS', 5000, 100, 60000),
+    maxCallBytes: integer(env, 'COUCHFN_MAX_CALL_BYTES', 8192, 256, 65536),
+    maxResultBytes: integer(env, 'COUCHFN_MAX_RESULT_BYTES', 65536, 256, 1024 * 1024),
+    disableAfterFailures: integer(env, 'COUCHFN_DISABLE_AFTER_FAILURES', 6, 0, 1000),
+    disableWindowSeconds: integer(env, 'COUCHFN_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
+    recordSuccesses: flag(env, 'COUCHFN_RECORD_SUCCESSES'),
+    attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000)
   };
+  if (config.attemptsPerFunction < config.disableAfterFailures) {
+    throw new ConfigError('COUCHFN_ATTEMPTS_PER_FUNCTION must be at least COUCHFN_DISABLE_AFTER_FAILURES, or failures would be forgotten before they are counted');
+  }
+  return config;
 }

@@ -91,6 +91,12 @@ export class AccountDirectory {
     return rows.map((row) => ({ id: row.id, name: row.value }));
   }
 
+  /** Every account below id, at any depth. */
+  async descendants(id: string): Promise<string[]> {
+    const { rows } = await this.db.view<null>('accounts', 'by_ancestor', { key: id }).catch((err) => { throw couchFailure(err); });
+    return rows.map((row) => row.id);
+  }
+
   /** The master (super-duper admin) account, made at first start. `apiKey`
    * (COUCHFN_MASTER_API_KEY) becomes its key; without one a key is generated
    * and returned once. Safe when several processes start together. */

@@ -11,6 +11,8 @@ import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
 import { FunctionStore } from '../functions/store.js';
 import { buildApp } from '../http/app.js';
+import { ATTEMPTS_DB, AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
+import { AutoDisabler } from '../invoke/disabler.js';
 import { Invoker } from '../invoke/invoker.js';
 import { startBackend, type Backend } from './backend.js';
 import type { Services } from './services.js';
@@ -25,19 +27,29 @@ export interface Couchfn {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, couchUrl: string): Promise<Services> {
-  const main = openConnection('main', couchUrl);
+export async function createServices(config: Config, couchUrl: string, log: (err: unknown) => void): Promise<Services> {
+  const main = openConnection('main', couchUrl, config.couchTimeoutMs);
   await ensureDatabase(main.server, 'system_data');
   const system = main.server.use<StoredDoc>('system_data');
   const routing = new Routing(main);
   const functions = new FunctionStore(routing);
+  const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
+  const attempts = new AttemptLog(
+    () => main.server.use<AttemptsDoc>(ATTEMPTS_DB),
+    { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses },
+    (accountId, doc) => disabler.check(accountId, doc),
+    log
+  );
   return {
     config,
     routing,
     accounts: new AccountDirectory(main.server.use('accounts'), system),
     tokens: await Tokens.load(system),
     functions,
-    invoker: new Invoker(functions, routing, { deadlineMs: config.invokeDeadlineMs }),
+    attempts,
+    invoker: new Invoker(functions, routing, attempts, {
+      deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
+    }),
     engine: new EngineProbe(routing)
   };
 }
@@ -45,13 +57,15 @@ export async function createServices(config: Config, couchUrl: string): Promise<
 export async function startCouchfn(config: Config, logger: FastifyServerOptions['logger'] = false): Promise<Couchfn> {
   const backend = await startBackend(config);
   try {
-    const services = await createServices(config, backend.url);
+    let app: FastifyInstance | undefined;
+    const services = await createServices(config, backend.url, (err) => app?.log.warn({ err }, 'attempt not recorded'));
     const { account, generatedKey } = await services.accounts.ensureMaster(config.masterApiKey);
-    const app = await buildApp(services, logger);
+    app = await buildApp(services, logger);
     return {
       app, services, backend, master: account, generatedMasterKey: generatedKey,
       async close() {
-        await app.close();
+        await app!.close();
+        await services.attempts.close();
         await services.routing.main.close();
         await backend.close();
       }

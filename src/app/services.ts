@@ -5,6 +5,7 @@ import type { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
+import type { AttemptLog } from '../invoke/attempts.js';
 import type { Invoker } from '../invoke/invoker.js';
 
 export interface Services {
@@ -14,5 +15,6 @@ export interface Services {
   tokens: Tokens;
   functions: FunctionStore;
   invoker: Invoker;
+  attempts: AttemptLog;
   engine: EngineProbe;
 }

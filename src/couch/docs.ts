@@ -49,7 +49,7 @@ export function couchFailure(err: unknown, id?: string): ApiError {
   if (e.statusCode === 404 && id) return badIdentifier(id);
   if (e.statusCode === 409) return conflict();
   if (e.statusCode === 403) return new ApiError(400, 'validation error', { cause: e.reason });
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return gatewayTimeout('the datastore did not answer in time');
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.message ?? '')) return gatewayTimeout('the datastore did not answer in time');
   if (!e.statusCode || networkCode(err)) return unavailable('the datastore cannot be reached');
   return new ApiError(e.statusCode >= 500 ? 503 : 500, e.statusCode >= 500 ? 'datastore_fault' : 'unspecified', { cause: e.reason });
 }

@@ -17,6 +17,11 @@ export interface FunctionDoc extends StoredDoc {
   pvt_type: 'function';
   pvt_account_id: string;
   pvt_disable_reason?: string;
+  /** "auto" when the failure threshold disabled it */
+  pvt_disabled_by?: string;
+  pvt_disabled_at?: string;
+  /** failures before this time no longer count towards auto-disable */
+  pvt_enabled_at?: string;
 }
 
 export interface FunctionSummary {
@@ -38,6 +43,13 @@ export interface ListQuery {
 }
 
 const OWNER_CACHE_LIMIT = 100_000;
+
+/** The function enabled again: the reason, who disabled it and the failure
+ * count (failures before pvt_enabled_at no longer count) are cleared. */
+export function enabledAgain(doc: FunctionDoc, now = new Date().toISOString()): FunctionDoc {
+  const { pvt_disable_reason: _r, pvt_disabled_by: _b, pvt_disabled_at: _a, ...rest } = doc;
+  return { ...rest, enabled: true, pvt_enabled_at: now } as FunctionDoc;
+}
 const LIST_CHUNK = 200;
 
 function matches(value: ListingValue, filters: Record<string, string>): boolean {
@@ -140,6 +152,20 @@ export class FunctionStore {
       startId = rows[rows.length - 1].id;
       skip = 1;
     }
+  }
+
+  /** Re-enables the account's functions that were disabled automatically;
+   * a function its owner disabled stays as it is. Returns their ids. */
+  async reenableAutoDisabled(accountId: string): Promise<string[]> {
+    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}], include_docs: true })
+      .catch((err) => { throw couchFailure(err); });
+    const now = new Date().toISOString();
+    const docs = rows.map((row) => row.doc as FunctionDoc)
+      .filter((doc) => doc && doc.enabled === false && doc.pvt_disabled_by === 'auto')
+      .map((doc) => enabledAgain(doc, now));
+    if (docs.length === 0) return [];
+    const results = await this.db().bulk({ docs }).catch((err) => { throw couchFailure(err); });
+    return results.filter((r) => !r.error).map((r) => r.id!);
   }
 
   /** Deletes every function of an account (when the account is deleted). */

@@ -6,9 +6,11 @@ import swagger from '@fastify/swagger';
 import type { Services } from '../app/services.js';
 import { accountsResource } from '../resources/accounts.js';
 import { apiAuthResource } from '../resources/api-auth.js';
+import { functionAttemptsResource } from '../resources/function-attempts.js';
 import { functionCatalogResource } from '../resources/function-catalog.js';
 import { functionInvocationResource } from '../resources/function-invocation.js';
 import { functionsResource } from '../resources/functions.js';
+import { healthResource } from '../resources/health.js';
 import { openapiResource } from '../resources/openapi.js';
 import { version } from '../version.js';
 import { authenticate } from './auth.js';
@@ -19,7 +21,8 @@ import { parseForm } from './form.js';
 import { bodyAjv, paramAjv } from './validation.js';
 
 export const resources = [
-  apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionCatalogResource, openapiResource
+  apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
+  functionCatalogResource, healthResource, openapiResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

@@ -1,21 +1,49 @@
 // Runs an account's function on a call: the function must be the account's,
-// the account enabled; then the show runs it where the functions live.
+// the account enabled, the call within its size; then the show runs it where
+// the functions live. Each attempt is recorded after the answer is known,
+// without making the caller wait.
+import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
-import { accountDisabled, badIdentifier } from '../http/errors.js';
-import { callShow } from './show-call.js';
+import { accountDisabled, ApiError, badIdentifier } from '../http/errors.js';
+import type { AttemptLog } from './attempts.js';
 import type { Outcome } from './outcome.js';
+import { answers, callShow, type ShowLimits } from './show-call.js';
 
-export interface InvokeOptions { deadlineMs: number }
+export interface InvokeOptions extends ShowLimits { maxCallBytes: number }
 
 export class Invoker {
-  constructor(private readonly functions: FunctionStore, private readonly routing: Routing, private readonly options: InvokeOptions) {}
+  constructor(
+    private readonly functions: FunctionStore,
+    private readonly routing: Routing,
+    private readonly attempts: AttemptLog,
+    private readonly options: InvokeOptions
+  ) {}
 
-  /** Runs function `id` of `account` with a query string already in Kazoo's encoding. */
-  async run(account: AccountDoc, id: string, query: string): Promise<Outcome> {
+  /** Runs function `id` of `account` with a query string already in Kazoo's
+   * encoding; `callId` is read only if the attempt is recorded. */
+  async run(account: AccountDoc, id: string, query: string, callId: () => string | undefined): Promise<Outcome> {
     if (account.enabled === false) return { kind: 'disabled', error: accountDisabled(account._id), reason: 'account disabled' };
+    if (query.length > this.options.maxCallBytes) {
+      throw new ApiError(413, 'too large', { cause: `the call is ${query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed` });
+    }
     if ((await this.functions.owner(id)) !== account._id) return { kind: 'not_found', error: badIdentifier(id), reason: 'function not found' };
-    return callShow(this.routing.functions(), id, query, this.options.deadlineMs);
+    const connection = this.routing.functions();
+    const started = performance.now();
+    const outcome = await callShow(connection, id, query, this.options);
+    const duration = Math.round(performance.now() - started);
+    if (outcome.kind !== 'not_found' && outcome.kind !== 'disabled') void this.record(account._id, id, outcome, duration, callId);
+    return outcome;
+  }
+
+  private async record(accountId: string, id: string, outcome: Outcome, duration: number, callId: () => string | undefined): Promise<void> {
+    let kind = outcome.kind;
+    // A proxy-side timeout is the function's fault only if CouchDB itself answers.
+    if (outcome.proxyDeadline && !(await answers(this.routing.functions()))) kind = 'unavailable';
+    this.attempts.record(accountId, {
+      timestamp: new Date().toISOString(), function_id: id, result: kind === 'success' ? 'success' : 'failure', kind,
+      ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: callId()
+    });
   }
 }

@@ -17,6 +17,8 @@ export interface Outcome {
   error?: ApiError;
   /** what went wrong, in a sentence */
   reason?: string;
+  /** set when the proxy gave up waiting: the function or CouchDB may be the slow one */
+  proxyDeadline?: boolean;
 }
 
 function fault(kind: OutcomeKind, error: ApiError, reason: string): Outcome {

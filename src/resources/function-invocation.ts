@@ -11,9 +11,9 @@ import { rawForm } from '../http/form.js';
 const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' };
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, query: string): Promise<string> => {
+  const run = async (request: FastifyRequest, query: string, callId: () => string | undefined): Promise<string> => {
     const { functionId } = request.params as { functionId: string };
-    const outcome = await invoker.run(request.account!, functionId, query);
+    const outcome = await invoker.run(request.account!, functionId, query, callId);
     if (outcome.error) throw outcome.error;
     return outcome.callflow!;
   };
@@ -21,7 +21,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     const body = request.body;
     const raw = request.method === 'GET' ? request.url.split('?')[1] ?? ''
       : rawForm(body) ?? kazooQuery((body ?? {}) as Record<string, CallValue>);
-    return reply.type('application/json').send(await run(request, withoutAuthToken(raw)));
+    const query = withoutAuthToken(raw);
+    return reply.type('application/json').send(await run(request, query, () => new URLSearchParams(query).get('Call-ID') ?? undefined));
   };
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
@@ -29,7 +30,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       schema: { summary: 'Run a function on a call; data is the callflow', params: functionParams, body: requestBody(callSchema) },
       handler: async (request, reply) => {
         const call = (request.body as { data: Record<string, CallValue> }).data;
-        return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call))));
+        const callId = () => (typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined);
+        return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call), callId)));
       }
     }
   });

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.js';
 import { mergePatch, publicFields, publicView } from '../couch/docs.js';
 import { checkFunction, withDefaults } from '../functions/rules.js';
-import type { FunctionDoc } from '../functions/store.js';
+import { enabledAgain, type FunctionDoc } from '../functions/store.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, anyObject, embedded, expectedRevision, functionParams, requestBody } from '../http/schemas.js';
@@ -41,17 +41,26 @@ function privateOf(doc: FunctionDoc): FunctionDoc {
   return Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('_') || k.startsWith('pvt_'))) as FunctionDoc;
 }
 
-/** Enabling a function clears why it was disabled. */
-function withEnabledState(doc: FunctionDoc): FunctionDoc {
-  if (doc.enabled === false) return doc;
-  const { pvt_disable_reason: _r, pvt_failures: _f, ...rest } = doc as FunctionDoc & { pvt_failures?: unknown };
-  return rest as FunctionDoc;
+/** Enabling a disabled function clears why it was disabled, and its count;
+ * disabling it by hand records no automatic reason. */
+function withEnabledState(previous: FunctionDoc, next: FunctionDoc): FunctionDoc {
+  if (next.enabled === false) {
+    if (previous.enabled === false) return next;
+    const { pvt_disable_reason: _r, pvt_disabled_by: _b, ...rest } = next;
+    return { ...rest, pvt_disabled_by: 'owner' } as FunctionDoc;
+  }
+  return previous.enabled === false ? enabledAgain(next) : next;
 }
 
-export function functionsResource(app: FastifyInstance, { functions, config }: Services): void {
+const reenableBody = requestBody({
+  type: 'object', required: ['re-enable'], properties: { 're-enable': { type: 'boolean', const: true } }
+});
+
+export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config }: Services): void {
   const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>) => {
     checkFunction(fields, config.maxFunctionBytes);
-    const saved = await functions.save(withEnabledState({ ...privateOf(current), ...fields } as FunctionDoc), expectedRevision(request.headers, request.body));
+    const next = withEnabledState(current, { ...privateOf(current), ...fields } as FunctionDoc);
+    const saved = await functions.save(next, expectedRevision(request.headers, request.body));
     return success(request, functionView(saved), { revision: saved._rev });
   };
   const current = (request: FastifyRequest) => {
@@ -75,6 +84,10 @@ export function functionsResource(app: FastifyInstance, { functions, config }: S
           ...(page.next ? { next_start_key: Buffer.from(page.next).toString('base64url') } : {})
         });
       }
+    },
+    PATCH: {
+      schema: { summary: 'Re-enable every function of the account that was disabled automatically', params: accountParams, body: reenableBody },
+      handler: async (request) => success(request, { re_enabled: await functions.reenableAutoDisabled(request.account!._id) })
     },
     PUT: {
       schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
@@ -113,7 +126,19 @@ export function functionsResource(app: FastifyInstance, { functions, config }: S
       handler: async (request) => {
         const doc = await current(request);
         await functions.remove(doc, expectedRevision(request.headers, request.body));
+        await attempts.remove(doc._id);
         return success(request, functionView(doc));
+      }
+    }
+  });
+
+  resource(app, '/v2/accounts/:accountId/descendants/functions', 'functions', {
+    PATCH: {
+      schema: { summary: 'Re-enable the automatically disabled functions of every descendant account', params: accountParams, body: reenableBody },
+      handler: async (request) => {
+        const reenabled: string[] = [];
+        for (const id of await accounts.descendants(request.account!._id)) reenabled.push(...await functions.reenableAutoDisabled(id));
+        return success(request, { re_enabled: reenabled });
       }
     }
   });

@@ -1,0 +1,150 @@
+// Recent attempts per function, kept in one doc per function in the
+// `function_attempts` database: failures always, successes when asked, each
+// list capped, so a function called a million times stays one small doc.
+// Attempts are buffered and written after the caller has its answer;
+// failures are written at once, successes batched each second. Every proxy
+// process merges into the same doc, so counts read from it are global.
+import type { DocumentScope } from 'nano';
+import { couchFailure } from '../couch/docs.js';
+import type { OutcomeKind } from './outcome.js';
+
+export const ATTEMPTS_DB = 'function_attempts';
+
+export interface Attempt {
+  timestamp: string;
+  function_id: string;
+  result: 'success' | 'failure';
+  kind: OutcomeKind;
+  error?: string;
+  duration_ms: number;
+  call_id?: string;
+}
+
+export interface AttemptsDoc {
+  _id: string;
+  _rev?: string;
+  pvt_type: 'function_attempts';
+  function_id: string;
+  account_id: string;
+  /** newest first */
+  failures: Attempt[];
+  successes: Attempt[];
+}
+
+interface Pending { accountId: string; attempts: Attempt[] }
+
+export interface AttemptLogOptions { cap: number; recordSuccesses: boolean; flushMs?: number }
+
+/** Called after a function's failures were written, with the merged doc. */
+export type AfterFailure = (accountId: string, doc: AttemptsDoc) => Promise<void>;
+
+const docId = (functionId: string) => `attempts:${functionId}`;
+const newestFirst = (a: Attempt, b: Attempt) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0);
+const MAX_CONFLICT_RETRIES = 8;
+
+export class AttemptLog {
+  private readonly pending = new Map<string, Pending>();
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: () => DocumentScope<AttemptsDoc>,
+    private readonly options: AttemptLogOptions,
+    private readonly afterFailure: AfterFailure,
+    private readonly onError: (err: unknown) => void
+  ) {
+    this.timer = setInterval(() => { void this.flushAll(); }, options.flushMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Never waits on CouchDB: the caller already has its answer. */
+  record(accountId: string, attempt: Attempt): void {
+    if (attempt.result === 'success' && !this.options.recordSuccesses) return;
+    const pending = this.pending.get(attempt.function_id) ?? { accountId, attempts: [] };
+    pending.attempts.push(attempt);
+    this.pending.set(attempt.function_id, pending);
+    if (attempt.result === 'failure') void this.flush(attempt.function_id);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.pending.keys()].map((id) => this.flush(id)));
+  }
+
+  /** Writes what is pending for a function; one write per function at a time,
+   * and returns only once what was pending when it was called is written. */
+  async flush(functionId: string): Promise<void> {
+    for (;;) {
+      const running = this.writing.get(functionId);
+      if (running) {
+        await running;
+        continue;
+      }
+      const pending = this.pending.get(functionId);
+      if (!pending) return;
+      this.pending.delete(functionId);
+      const write = this.write(functionId, pending).catch(this.onError).finally(() => this.writing.delete(functionId));
+      this.writing.set(functionId, write);
+      await write;
+      return;
+    }
+  }
+
+  private async write(functionId: string, { accountId, attempts }: Pending): Promise<void> {
+    const cap = this.options.cap;
+    for (let tries = 0; ; tries++) {
+      const current = await this.read(functionId);
+      const doc: AttemptsDoc = current ?? {
+        _id: docId(functionId), pvt_type: 'function_attempts', function_id: functionId, account_id: accountId, failures: [], successes: []
+      };
+      doc.failures = [...attempts.filter((a) => a.result === 'failure'), ...doc.failures].sort(newestFirst).slice(0, cap);
+      doc.successes = [...attempts.filter((a) => a.result === 'success'), ...doc.successes].sort(newestFirst).slice(0, cap);
+      try {
+        const { rev } = await this.db().insert(doc);
+        if (attempts.some((a) => a.result === 'failure')) await this.afterFailure(accountId, { ...doc, _rev: rev });
+        return;
+      } catch (err) {
+        // another process wrote the same doc: merge again
+        if ((err as { statusCode?: number }).statusCode !== 409 || tries >= MAX_CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+
+  private async read(functionId: string): Promise<AttemptsDoc | null> {
+    try {
+      return await this.db().get(docId(functionId));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  /** A function's attempts, newest first (what is still buffered included). */
+  async list(functionId: string): Promise<Attempt[]> {
+    await this.flush(functionId);
+    const doc = await this.read(functionId).catch((err) => { throw couchFailure(err); });
+    return doc ? [...doc.failures, ...doc.successes].sort(newestFirst) : [];
+  }
+
+  /** Every function's attempts of an account, newest first. */
+  async listAccount(accountId: string, limit: number): Promise<Attempt[]> {
+    await this.flushAll();
+    const { rows } = await this.db().view<null>('function_attempts', 'by_account', { key: accountId, include_docs: true })
+      .catch((err) => { throw couchFailure(err); });
+    return rows.flatMap((row) => {
+      const doc = row.doc as AttemptsDoc | undefined;
+      return doc && doc.account_id === accountId ? [...doc.failures, ...doc.successes] : [];
+    }).sort(newestFirst).slice(0, limit);
+  }
+
+  /** Forgets a deleted function's attempts. */
+  async remove(functionId: string): Promise<void> {
+    this.pending.delete(functionId);
+    const doc = await this.read(functionId).catch(() => null);
+    if (doc) await this.db().destroy(doc._id, doc._rev!).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushAll();
+  }
+}
