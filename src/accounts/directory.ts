@@ -17,8 +17,9 @@ export interface AccountDoc extends StoredDoc {
 }
 
 const MASTER_POINTER = 'master_account';
-// How long another process's account change may go unseen here.
-const CACHE_MS = 2000;
+// The accounts changes feed tells every process of a change at once; this
+// bounds how long one could go unseen if the feed itself were stuck.
+const CACHE_MS = 60_000;
 
 export class AccountDirectory {
   private readonly cache = new Map<string, { doc: AccountDoc | null; until: number }>();
@@ -41,6 +42,10 @@ export class AccountDirectory {
 
   forget(id: string): void {
     this.cache.delete(id);
+  }
+
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   isWithin(caller: AccountDoc, target: AccountDoc): boolean {

@@ -6,6 +6,7 @@ import { Tokens } from '../auth/tokens.js';
 import { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import { openConnection } from '../couch/connection.js';
+import { ChangesFollower } from '../couch/changes.js';
 import { ensureDatabase } from '../couch/deploy.js';
 import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
@@ -61,9 +62,14 @@ export async function startCouchfn(config: Config, logger: FastifyServerOptions[
     const services = await createServices(config, backend.url, (err) => app?.log.warn({ err }, 'attempt not recorded'));
     const { account, generatedKey } = await services.accounts.ensureMaster(config.masterApiKey);
     app = await buildApp(services, logger);
+    const accountChanges = new ChangesFollower(services.routing.main.server, 'accounts', {
+      onChange: (id) => services.accounts.forget(id),
+      onReset: () => services.accounts.forgetAll()
+    });
     return {
       app, services, backend, master: account, generatedMasterKey: generatedKey,
       async close() {
+        await accountChanges.stop();
         await app!.close();
         await services.attempts.close();
         await services.routing.main.close();

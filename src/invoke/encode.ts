@@ -6,7 +6,10 @@
 
 export type CallValue = string | number | boolean | null | undefined | CallValue[] | { [key: string]: CallValue };
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 export function escapeValue(value: string): string {
+  if (UNRESERVED.test(value)) return value; // most call values: nothing to escape
   return encodeURIComponent(value)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');
