@@ -15,6 +15,9 @@ import { buildApp } from '../http/app.js';
 import { ATTEMPTS_DB, AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
 import { AutoDisabler } from '../invoke/disabler.js';
 import { Invoker } from '../invoke/invoker.js';
+import { StorageService } from '../storage/service.js';
+import { readDesignDocs } from '../build/designdocs.js';
+import { compiledDesignDocs } from '../paths.js';
 import { startBackend, type Backend } from './backend.js';
 import type { Services } from './services.js';
 
@@ -51,7 +54,10 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     invoker: new Invoker(functions, routing, attempts, {
       deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
     }),
-    engine: new EngineProbe(routing)
+    engine: new EngineProbe(routing),
+    storage: new StorageService(system as never, routing, {
+      couchTimeoutMs: config.couchTimeoutMs, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
+    })
   };
 }
 
@@ -61,18 +67,24 @@ export async function startCouchfn(config: Config, logger: FastifyServerOptions[
     let app: FastifyInstance | undefined;
     const services = await createServices(config, backend.url, (err) => app?.log.warn({ err }, 'attempt not recorded'));
     const { account, generatedKey } = await services.accounts.ensureMaster(config.masterApiKey);
+    await services.storage.apply();
     app = await buildApp(services, logger);
     const accountChanges = new ChangesFollower(services.routing.main.server, 'accounts', {
       onChange: (id) => services.accounts.forget(id),
       onReset: () => services.accounts.forgetAll()
     });
+    // another process may change the storage plan: route as it says
+    const planChanges = new ChangesFollower(services.routing.main.server, 'system_data', {
+      onChange: (id) => { if (id === 'system') services.storage.apply().catch((err) => app?.log.warn({ err }, 'storage plan not applied')); }
+    });
     return {
       app, services, backend, master: account, generatedMasterKey: generatedKey,
       async close() {
         await accountChanges.stop();
+        await planChanges.stop();
         await app!.close();
         await services.attempts.close();
-        await services.routing.main.close();
+        await services.routing.close();
         await backend.close();
       }
     };

@@ -7,6 +7,7 @@ import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { AttemptLog } from '../invoke/attempts.js';
 import type { Invoker } from '../invoke/invoker.js';
+import type { StorageService } from '../storage/service.js';
 
 export interface Services {
   config: Config;
@@ -17,4 +18,5 @@ export interface Services {
   invoker: Invoker;
   attempts: AttemptLog;
   engine: EngineProbe;
+  storage: StorageService;
 }

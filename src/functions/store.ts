@@ -121,6 +121,7 @@ export class FunctionStore {
   }
 
   private async write(doc: FunctionDoc): Promise<FunctionDoc> {
+    await this.routing.writable();
     const { rev } = await this.db().insert(doc).catch((err) => { throw couchFailure(err, doc._id); });
     this.remember(doc._id, doc.pvt_account_id);
     return { ...doc, _rev: rev };
@@ -128,6 +129,7 @@ export class FunctionStore {
 
   async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
     if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
+    await this.routing.writable();
     await this.db().destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
     this.owners.delete(doc._id);
   }
@@ -164,6 +166,7 @@ export class FunctionStore {
       .filter((doc) => doc && doc.enabled === false && doc.pvt_disabled_by === 'auto')
       .map((doc) => enabledAgain(doc, now));
     if (docs.length === 0) return [];
+    await this.routing.writable();
     const results = await this.db().bulk({ docs }).catch((err) => { throw couchFailure(err); });
     return results.filter((r) => !r.error).map((r) => r.id!);
   }
@@ -174,6 +177,7 @@ export class FunctionStore {
       .catch((err) => { throw couchFailure(err); });
     if (rows.length === 0) return 0;
     const { rows: revs } = await this.db().fetchRevs({ keys: rows.map((r) => r.id) });
+    await this.routing.writable();
     const deletions = revs.filter((r) => 'value' in r).map((r) => ({ _id: r.id, _rev: (r as { value: { rev: string } }).value.rev, _deleted: true }));
     await this.db().bulk({ docs: deletions as unknown as FunctionDoc[] }).catch((err) => { throw couchFailure(err); });
     for (const { _id } of deletions) this.owners.delete(_id);

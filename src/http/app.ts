@@ -12,6 +12,7 @@ import { functionInvocationResource } from '../resources/function-invocation.js'
 import { functionsResource } from '../resources/functions.js';
 import { healthResource } from '../resources/health.js';
 import { openapiResource } from '../resources/openapi.js';
+import { storageResource } from '../resources/storage.js';
 import { version } from '../version.js';
 import { authenticate } from './auth.js';
 import { failure } from './envelope.js';
@@ -22,7 +23,7 @@ import { bodyAjv, paramAjv } from './validation.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  functionCatalogResource, healthResource, openapiResource
+  functionCatalogResource, storageResource, healthResource, openapiResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

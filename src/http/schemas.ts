@@ -8,10 +8,13 @@ export function embedded(schema: Record<string, unknown>): Record<string, unknow
   return rest;
 }
 
-export function requestBody(data: Record<string, unknown>) {
+export function requestBody(schema: Record<string, unknown>) {
+  // `#/$defs/...` references resolve from the root, so the defs move there
+  const { $defs, ...data } = schema;
   return {
     type: 'object', required: ['data'],
-    properties: { data, auth_token: { type: 'string' }, revision: { type: 'string', description: 'the revision last read; 409 when it is stale' } }
+    properties: { data, auth_token: { type: 'string' }, revision: { type: 'string', description: 'the revision last read; 409 when it is stale' } },
+    ...($defs ? { $defs } : {})
   };
 }
 

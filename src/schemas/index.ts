@@ -10,3 +10,4 @@ function load(name: string): Record<string, unknown> {
 
 export const functionSchema = load('function');
 export const accountSchema = load('account');
+export const storageSchema = load('storage');
