@@ -33,6 +33,8 @@ export interface Config {
   recordSuccesses: boolean;
   /** how many failures, and successes, are kept per function */
   attemptsPerFunction: number;
+  /** lifetime of OAuth client-credentials tokens */
+  oauthTokenSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,7 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     disableAfterFailures: integer(env, 'COUCHFN_DISABLE_AFTER_FAILURES', 6, 0, 1000),
     disableWindowSeconds: integer(env, 'COUCHFN_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
     recordSuccesses: flag(env, 'COUCHFN_RECORD_SUCCESSES'),
-    attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000)
+    attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000),
+    oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400)
   };
   if (config.attemptsPerFunction < config.disableAfterFailures) {
     throw new ConfigError('COUCHFN_ATTEMPTS_PER_FUNCTION must be at least COUCHFN_DISABLE_AFTER_FAILURES, or failures would be forgotten before they are counted');

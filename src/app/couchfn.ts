@@ -2,6 +2,7 @@
 // COUCHDB_URL) with design docs deployed, the services, the REST API.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { AccountDirectory, type AccountDoc } from '../accounts/directory.js';
+import { OAUTH_CLIENTS_DB, OAuthClients } from '../auth/oauth-clients.js';
 import { Tokens } from '../auth/tokens.js';
 import { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
@@ -14,6 +15,7 @@ import { FunctionStore } from '../functions/store.js';
 import { buildApp } from '../http/app.js';
 import { ATTEMPTS_DB, AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
 import { AutoDisabler } from '../invoke/disabler.js';
+import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
 import { StorageService } from '../storage/service.js';
 import { readDesignDocs } from '../build/designdocs.js';
@@ -44,6 +46,9 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     (accountId, doc) => disabler.check(accountId, doc),
     log
   );
+  const invoker = new Invoker(functions, routing, attempts, {
+    deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
+  });
   return {
     config,
     routing,
@@ -51,9 +56,9 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     tokens: await Tokens.load(system),
     functions,
     attempts,
-    invoker: new Invoker(functions, routing, attempts, {
-      deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
-    }),
+    invoker,
+    events: new EventDispatcher(routing, invoker),
+    oauthClients: new OAuthClients(main.server.use(OAUTH_CLIENTS_DB)),
     engine: new EngineProbe(routing),
     storage: new StorageService(system as never, routing, {
       couchTimeoutMs: config.couchTimeoutMs, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
@@ -73,6 +78,11 @@ export async function startCouchfn(config: Config, logger: FastifyServerOptions[
       onChange: (id) => services.accounts.forget(id),
       onReset: () => services.accounts.forgetAll()
     });
+    // a client revoked through another process stops working here too
+    const clientChanges = new ChangesFollower(services.routing.main.server, OAUTH_CLIENTS_DB, {
+      onChange: (id) => services.oauthClients.forget(id),
+      onReset: () => services.oauthClients.forgetAll()
+    });
     // another process may change the storage plan: route as it says
     const planChanges = new ChangesFollower(services.routing.main.server, 'system_data', {
       onChange: (id) => { if (id === 'system') services.storage.apply().catch((err) => app?.log.warn({ err }, 'storage plan not applied')); }
@@ -82,6 +92,7 @@ export async function startCouchfn(config: Config, logger: FastifyServerOptions[
       async close() {
         await accountChanges.stop();
         await planChanges.stop();
+        await clientChanges.stop();
         await app!.close();
         await services.attempts.close();
         await services.routing.close();

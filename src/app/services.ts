@@ -1,11 +1,13 @@
 // The services routes use, made once at start and shared by every request.
 import type { AccountDirectory } from '../accounts/directory.js';
+import type { OAuthClients } from '../auth/oauth-clients.js';
 import type { Tokens } from '../auth/tokens.js';
 import type { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { AttemptLog } from '../invoke/attempts.js';
+import type { EventDispatcher } from '../invoke/events.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { StorageService } from '../storage/service.js';
 
@@ -19,4 +21,6 @@ export interface Services {
   attempts: AttemptLog;
   engine: EngineProbe;
   storage: StorageService;
+  oauthClients: OAuthClients;
+  events: EventDispatcher;
 }

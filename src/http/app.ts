@@ -10,7 +10,10 @@ import { functionAttemptsResource } from '../resources/function-attempts.js';
 import { functionCatalogResource } from '../resources/function-catalog.js';
 import { functionInvocationResource } from '../resources/function-invocation.js';
 import { functionsResource } from '../resources/functions.js';
+import { eventsResource } from '../resources/events.js';
 import { healthResource } from '../resources/health.js';
+import { oauthClientsResource } from '../resources/oauth-clients.js';
+import { oauthTokenResource } from '../resources/oauth-token.js';
 import { openapiResource } from '../resources/openapi.js';
 import { storageResource } from '../resources/storage.js';
 import { version } from '../version.js';
@@ -23,7 +26,7 @@ import { bodyAjv, paramAjv } from './validation.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  functionCatalogResource, storageResource, healthResource, openapiResource
+  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {
@@ -53,7 +56,7 @@ export async function buildApp(services: Services, logger: FastifyServerOptions[
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(failure(request, new ApiError(404, 'not_found', { cause: `no route ${request.method} ${request.url.split('?')[0]}` })));
   });
-  app.addHook('preValidation', authenticate(services.tokens, services.accounts));
+  app.addHook('preValidation', authenticate(services.tokens, services.accounts, services.oauthClients));
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 500) request.log.error({ url: request.url, status: reply.statusCode }, 'request failed');
   });

@@ -2,8 +2,9 @@
 // validation, as Kazoo authenticates before it looks at a request.
 import type { FastifyRequest } from 'fastify';
 import type { AccountDirectory, AccountDoc } from '../accounts/directory.js';
+import type { OAuthClients } from '../auth/oauth-clients.js';
 import type { Tokens } from '../auth/tokens.js';
-import { accountDisabled, invalidCredentials } from './errors.js';
+import { accountDisabled, forbidden, invalidCredentials } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,12 +27,15 @@ export function tokenOf(request: FastifyRequest): string | undefined {
   return bearer?.[1];
 }
 
-export function authenticate(tokens: Tokens, accounts: AccountDirectory) {
+export function authenticate(tokens: Tokens, accounts: AccountDirectory, clients: OAuthClients) {
   return async (request: FastifyRequest): Promise<void> => {
     if (request.is404 || request.routeOptions.config?.auth === 'none') return;
     const token = tokenOf(request);
     if (!token) throw invalidCredentials('no auth token');
-    const { accountId } = await tokens.verify(token);
+    const { accountId, scope, clientId } = await tokens.verify(token);
+    if (clientId && !(await clients.isActive(clientId))) throw invalidCredentials('the client was revoked');
+    const needed = request.routeOptions.config?.scope;
+    if (scope && (!needed || !scope.includes(needed))) throw forbidden(`the token's scope does not allow this (it needs ${needed ?? 'an account token'})`);
     const caller = await accounts.find(accountId);
     if (!caller) throw invalidCredentials('the token\'s account no longer exists');
     if (caller.enabled === false) throw accountDisabled(caller._id);

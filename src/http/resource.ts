@@ -8,22 +8,25 @@ export type Verb = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 const VERBS: Verb[] = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'];
 
 export type Auth = 'token' | 'none';
+/** What a scoped (OAuth) token must hold for the route; routes without one need a full account token. */
+export type RouteScope = 'functions.invoke' | 'functions.read' | 'functions.write';
 export interface Operation {
   schema?: FastifySchema;
   /** who may call: a token (default) or anyone */
   auth?: Auth;
+  scope?: RouteScope;
   handler: RouteHandlerMethod;
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig { auth?: Auth }
+  interface FastifyContextConfig { auth?: Auth; scope?: RouteScope }
 }
 
 export function resource(app: FastifyInstance, url: string, tag: string, operations: Partial<Record<Verb, Operation>>): void {
   const allowed = VERBS.filter((verb) => operations[verb]);
   for (const verb of allowed) {
-    const { schema, auth, handler } = operations[verb]!;
-    app.route({ method: verb, url, schema: { tags: [tag], ...schema }, config: { auth }, handler });
+    const { schema, auth, scope, handler } = operations[verb]!;
+    app.route({ method: verb, url, schema: { tags: [tag], ...(scope ? { description: `scope: ${scope}` } : {}), ...schema }, config: { auth, scope }, handler });
   }
   const refused = VERBS.filter((verb) => !operations[verb]);
   if (refused.length > 0) {

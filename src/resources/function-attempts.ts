@@ -11,6 +11,7 @@ const limitQuery = { type: 'object', properties: { page_size: { type: 'integer',
 export function functionAttemptsResource(app: FastifyInstance, { functions, attempts }: Services): void {
   resource(app, '/v2/accounts/:accountId/functions/:functionId/attempts', 'attempts', {
     GET: {
+      scope: 'functions.read',
       schema: { summary: 'A function\'s recent attempts, newest first', params: functionParams },
       handler: async (request) => {
         const { functionId } = request.params as { functionId: string };
@@ -21,6 +22,7 @@ export function functionAttemptsResource(app: FastifyInstance, { functions, atte
   });
   resource(app, '/v2/accounts/:accountId/functions/attempts', 'attempts', {
     GET: {
+      scope: 'functions.read',
       schema: { summary: 'The account\'s recent attempts over all its functions, newest first', params: accountParams, querystring: limitQuery },
       handler: async (request) => {
         const { page_size: limit } = request.query as { page_size: number };

@@ -27,6 +27,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
     POST: {
+      scope: 'functions.invoke',
       schema: { summary: 'Run a function on a call; data is the callflow', params: functionParams, body: requestBody(callSchema) },
       handler: async (request, reply) => {
         const call = (request.body as { data: Record<string, CallValue> }).data;
@@ -37,7 +38,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
   });
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/pivot', 'invocation', {
-    GET: { schema: { summary: 'Pivot: call parameters in the query string; answers the raw callflow', params: functionParams }, handler: pivot },
-    POST: { schema: { summary: 'Pivot: call parameters as a form or JSON body; answers the raw callflow', params: functionParams }, handler: pivot }
+    GET: { scope: 'functions.invoke', schema: { summary: 'Pivot: call parameters in the query string; answers the raw callflow', params: functionParams }, handler: pivot },
+    POST: { scope: 'functions.invoke', schema: { summary: 'Pivot: call parameters as a form or JSON body; answers the raw callflow', params: functionParams }, handler: pivot }
   });
 }

@@ -70,6 +70,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
 
   resource(app, '/v2/accounts/:accountId/functions', 'functions', {
     GET: {
+      scope: 'functions.read',
       schema: { summary: 'List the account\'s functions', params: accountParams, querystring: listQuery },
       handler: async (request) => {
         const { page_size: pageSize, start_key: startKey, paginate, ...rest } = request.query as Record<string, unknown>;
@@ -86,10 +87,12 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       }
     },
     PATCH: {
+      scope: 'functions.write',
       schema: { summary: 'Re-enable every function of the account that was disabled automatically', params: accountParams, body: reenableBody },
       handler: async (request) => success(request, { re_enabled: await functions.reenableAutoDisabled(request.account!._id) })
     },
     PUT: {
+      scope: 'functions.write',
       schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
       handler: async (request, reply) => {
         const fields = withDefaults(clientFields(request));
@@ -103,6 +106,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId', 'functions', {
     GET: {
+      scope: 'functions.read',
       schema: { summary: 'Read a function', params: functionParams },
       handler: async (request) => {
         const doc = await current(request);
@@ -110,10 +114,12 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       }
     },
     POST: {
+      scope: 'functions.write',
       schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
       handler: async (request) => save(request, await current(request), withDefaults(clientFields(request)))
     },
     PATCH: {
+      scope: 'functions.write',
       schema: { summary: 'Change some of a function\'s fields (null removes one), then check the whole', params: functionParams, body: requestBody(anyObject) },
       handler: async (request) => {
         const doc = await current(request);
@@ -122,6 +128,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       }
     },
     DELETE: {
+      scope: 'functions.write',
       schema: { summary: 'Delete a function', params: functionParams },
       handler: async (request) => {
         const doc = await current(request);
@@ -134,6 +141,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
 
   resource(app, '/v2/accounts/:accountId/descendants/functions', 'functions', {
     PATCH: {
+      scope: 'functions.write',
       schema: { summary: 'Re-enable the automatically disabled functions of every descendant account', params: accountParams, body: reenableBody },
       handler: async (request) => {
         const reenabled: string[] = [];

@@ -11,3 +11,4 @@ function load(name: string): Record<string, unknown> {
 export const functionSchema = load('function');
 export const accountSchema = load('account');
 export const storageSchema = load('storage');
+export const oauthClientSchema = load('oauth_client');

@@ -1,0 +1,96 @@
+// API clients of an account (OAuth 2.0 client credentials, RFC 6749 4.4).
+// The secret is shown once; only its SHA-256 is stored (it is 256 random
+// bits, so a slow hash adds nothing). Whether a client still exists is
+// cached and followed through the changes feed, so revoking one stops its
+// tokens in every process.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DocumentScope } from 'nano';
+import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier } from '../http/errors.js';
+
+export const OAUTH_CLIENTS_DB = 'oauth_clients';
+export const SCOPES = ['functions.invoke', 'functions.read', 'functions.write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface OAuthClientDoc extends StoredDoc {
+  name: string;
+  scopes: Scope[];
+  pvt_type: 'oauth_client';
+  pvt_account_id: string;
+  pvt_secret_hash: string;
+}
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest();
+const CACHE_LIMIT = 10_000;
+
+export class OAuthClients {
+  private readonly active = new Map<string, boolean>();
+
+  constructor(private readonly db: DocumentScope<OAuthClientDoc>) {}
+
+  async create(accountId: string, fields: { name: string; scopes: Scope[] }): Promise<{ doc: OAuthClientDoc; secret: string }> {
+    const secret = randomBytes(32).toString('base64url');
+    const now = gregorianNow();
+    const doc = {
+      ...fields, _id: newId(), pvt_type: 'oauth_client', pvt_account_id: accountId,
+      pvt_secret_hash: hash(secret).toString('hex'), pvt_created: now, pvt_modified: now
+    } as OAuthClientDoc;
+    const { rev } = await this.db.insert(doc).catch((err) => { throw couchFailure(err); });
+    return { doc: { ...doc, _rev: rev }, secret };
+  }
+
+  private async read(id: string): Promise<OAuthClientDoc | null> {
+    try {
+      const doc = await this.db.get(id);
+      return doc.pvt_type === 'oauth_client' ? doc : null;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw couchFailure(err);
+    }
+  }
+
+  async get(accountId: string, id: string): Promise<OAuthClientDoc> {
+    const doc = await this.read(id);
+    if (!doc || doc.pvt_account_id !== accountId) throw badIdentifier(id);
+    return doc;
+  }
+
+  async list(accountId: string): Promise<OAuthClientDoc[]> {
+    const { rows } = await this.db.view<null>('oauth_clients', 'by_account', { key: accountId, include_docs: true })
+      .catch((err) => { throw couchFailure(err); });
+    return rows.map((r) => r.doc as OAuthClientDoc);
+  }
+
+  async revoke(doc: OAuthClientDoc): Promise<void> {
+    await this.db.destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    this.forget(doc._id);
+  }
+
+  /** The client, if the id and secret match; null otherwise. */
+  async authenticate(id: string, secret: string): Promise<OAuthClientDoc | null> {
+    if (!/^[0-9a-f]{32}$/.test(id)) return null;
+    const doc = await this.read(id);
+    if (!doc) return null;
+    const given = hash(secret);
+    const stored = Buffer.from(doc.pvt_secret_hash, 'hex');
+    return stored.length === given.length && timingSafeEqual(stored, given) ? doc : null;
+  }
+
+  /** Does the client still exist? (its tokens die with it) */
+  async isActive(id: string): Promise<boolean> {
+    const known = this.active.get(id);
+    if (known !== undefined) return known;
+    const exists = (await this.read(id)) !== null;
+    if (this.active.size >= CACHE_LIMIT) this.active.delete(this.active.keys().next().value!);
+    this.active.set(id, exists);
+    return exists;
+  }
+
+  forget(id: string): void {
+    this.active.delete(id);
+  }
+
+  forgetAll(): void {
+    this.active.clear();
+  }
+}

@@ -1,0 +1,56 @@
+// /v2/accounts/{A}/oauth_clients[/{C}]: an account's API clients. The secret
+// is in the creation answer only; deleting a client revokes its tokens.
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../app/services.js';
+import type { OAuthClientDoc, Scope } from '../auth/oauth-clients.js';
+import { publicView } from '../couch/docs.js';
+import { success } from '../http/envelope.js';
+import { resource } from '../http/resource.js';
+import { accountParams, embedded, requestBody } from '../http/schemas.js';
+import { oauthClientSchema } from '../schemas/index.js';
+
+const clientParams = {
+  type: 'object', required: ['accountId', 'clientId'],
+  properties: { accountId: { type: 'string', pattern: '^[0-9a-f]{32}$' }, clientId: { type: 'string', pattern: '^[0-9a-f]{32}$' } }
+};
+
+function clientView(doc: OAuthClientDoc) {
+  const { id, ...rest } = publicView(doc);
+  return { client_id: id, ...rest };
+}
+
+export function oauthClientsResource(app: FastifyInstance, { oauthClients }: Services): void {
+  resource(app, '/v2/accounts/:accountId/oauth_clients', 'oauth', {
+    GET: {
+      schema: { summary: 'The account\'s API clients (without secrets)', params: accountParams },
+      handler: async (request) => success(request, (await oauthClients.list(request.account!._id)).map(clientView))
+    },
+    PUT: {
+      schema: { summary: 'Create an API client; its client_secret is shown this once', params: accountParams, body: requestBody(embedded(oauthClientSchema)) },
+      handler: async (request, reply) => {
+        const { name, scopes } = (request.body as { data: { name: string; scopes: Scope[] } }).data;
+        const { doc, secret } = await oauthClients.create(request.account!._id, { name, scopes });
+        reply.code(201);
+        return success(request, { ...clientView(doc), client_secret: secret });
+      }
+    }
+  });
+  resource(app, '/v2/accounts/:accountId/oauth_clients/:clientId', 'oauth', {
+    GET: {
+      schema: { summary: 'One API client', params: clientParams },
+      handler: async (request) => {
+        const { clientId } = request.params as { clientId: string };
+        return success(request, clientView(await oauthClients.get(request.account!._id, clientId)));
+      }
+    },
+    DELETE: {
+      schema: { summary: 'Revoke an API client and every token it was given', params: clientParams },
+      handler: async (request) => {
+        const { clientId } = request.params as { clientId: string };
+        const doc = await oauthClients.get(request.account!._id, clientId);
+        await oauthClients.revoke(doc);
+        return success(request, clientView(doc));
+      }
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// POST /oauth/token: OAuth 2.0 client credentials grant (RFC 6749 4.4).
+// Answers and errors are RFC 6749's (5.1, 5.2), not Kazoo's envelope.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../app/services.js';
+import type { Scope } from '../auth/oauth-clients.js';
+import { resource } from '../http/resource.js';
+
+type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+function refuse(reply: FastifyReply, error: OAuthError, description: string, basic: boolean) {
+  const status = error === 'invalid_client' ? 401 : 400;
+  if (status === 401 && basic) void reply.header('www-authenticate', 'Basic realm="couchfn"');
+  return reply.code(status).header('cache-control', 'no-store').send({ error, error_description: description });
+}
+
+/** client_id and client_secret from HTTP Basic (RFC 6749 2.3.1) or the body. */
+function credentials(request: FastifyRequest, body: Record<string, unknown>): { id?: string; secret?: string; basic: boolean; both: boolean } {
+  const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  const inBody = typeof body.client_id === 'string' || typeof body.client_secret === 'string';
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)), basic: true, both: inBody };
+  }
+  return { id: body.client_id as string | undefined, secret: body.client_secret as string | undefined, basic: false, both: false };
+}
+
+export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens, config }: Services): void {
+  resource(app, '/oauth/token', 'oauth', {
+    POST: {
+      auth: 'none',
+      schema: { summary: 'OAuth 2.0 client credentials: a short-lived bearer token (RFC 6749)' },
+      handler: async (request, reply) => {
+        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+        const { id, secret, basic, both } = credentials(request, body);
+        if (body.grant_type === undefined) return refuse(reply, 'invalid_request', 'grant_type is required', basic);
+        if (body.grant_type !== 'client_credentials') return refuse(reply, 'unsupported_grant_type', 'only client_credentials is supported', basic);
+        if (both) return refuse(reply, 'invalid_request', 'send the client credentials one way, not in both the header and the body', basic);
+        if (!id || !secret) return refuse(reply, 'invalid_client', 'client authentication is required', basic);
+        const client = await oauthClients.authenticate(id, secret);
+        if (!client) return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
+        const asked = typeof body.scope === 'string' && body.scope.trim() ? (body.scope.trim().split(/\s+/) as Scope[]) : client.scopes;
+        const beyond = asked.filter((s) => !client.scopes.includes(s));
+        if (beyond.length > 0) return refuse(reply, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`, basic);
+        const scope = [...new Set(asked)].join(' ');
+        const { token } = await tokens.issue(client.pvt_account_id, { scope, client_id: client._id }, config.oauthTokenSeconds);
+        return reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+          .send({ access_token: token, token_type: 'Bearer', expires_in: config.oauthTokenSeconds, scope });
+      }
+    }
+  });
+}
