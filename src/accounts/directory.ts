@@ -2,7 +2,7 @@
 // caller's own account or a descendant of it, or the caller is the master.
 import type { DocumentScope } from 'nano';
 import { apiKeyHash, newApiKey } from '../auth/api-keys.js';
-import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier, forbidden, invalidRequest } from '../http/errors.js';
 
 export interface AccountDoc extends StoredDoc {
@@ -29,13 +29,8 @@ export class AccountDirectory {
   async find(id: string): Promise<AccountDoc | null> {
     const hit = this.cache.get(id);
     if (hit && hit.until > Date.now()) return hit.doc;
-    let doc: AccountDoc | null = null;
-    try {
-      doc = await this.db.get(id);
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw couchFailure(err);
-    }
-    if (doc && doc.pvt_type !== 'account') doc = null;
+    const found = await getOrNull(this.db, id);
+    const doc = found?.pvt_type === 'account' ? found : null;
     this.cache.set(id, { doc, until: Date.now() + CACHE_MS });
     return doc;
   }

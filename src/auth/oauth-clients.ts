@@ -5,7 +5,7 @@
 // tokens in every process.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DocumentScope } from 'nano';
-import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier } from '../http/errors.js';
 
 export const OAUTH_CLIENTS_DB = 'oauth_clients';
@@ -40,13 +40,8 @@ export class OAuthClients {
   }
 
   private async read(id: string): Promise<OAuthClientDoc | null> {
-    try {
-      const doc = await this.db.get(id);
-      return doc.pvt_type === 'oauth_client' ? doc : null;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return null;
-      throw couchFailure(err);
-    }
+    const doc = await getOrNull(this.db, id);
+    return doc?.pvt_type === 'oauth_client' ? doc : null;
   }
 
   async get(accountId: string, id: string): Promise<OAuthClientDoc> {

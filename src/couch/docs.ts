@@ -1,6 +1,7 @@
 // Helpers every document store shares: ids, Kazoo's timestamps, the split
 // between public fields and private ones, and CouchDB answers as API errors.
 import { randomBytes } from 'node:crypto';
+import type { DocumentScope } from 'nano';
 import { ApiError, badIdentifier, conflict, gatewayTimeout, unavailable } from '../http/errors.js';
 import { networkCode } from './errors.js';
 
@@ -30,6 +31,11 @@ export function publicFields(data: Record<string, unknown>): Record<string, unkn
   return fields;
 }
 
+/** The private part of a stored doc (_id, _rev, pvt_*), kept when clients replace the rest. */
+export function privateFields<D extends StoredDoc>(doc: D): D {
+  return Object.fromEntries(Object.entries(doc).filter(([key]) => isPrivate(key))) as D;
+}
+
 /** Kazoo's PATCH: request wins, objects merge deeply, null removes. */
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...target };
@@ -52,4 +58,14 @@ export function couchFailure(err: unknown, id?: string): ApiError {
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.message ?? '')) return gatewayTimeout('the datastore did not answer in time');
   if (!e.statusCode || networkCode(err)) return unavailable('the datastore cannot be reached');
   return new ApiError(e.statusCode >= 500 ? 503 : 500, e.statusCode >= 500 ? 'datastore_fault' : 'unspecified', { cause: e.reason });
+}
+
+/** The doc, or null when there is none by that id; other failures as API errors. */
+export async function getOrNull<D>(db: DocumentScope<D>, id: string): Promise<(D & { _id: string; _rev: string }) | null> {
+  try {
+    return await db.get(id);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return null;
+    throw couchFailure(err);
+  }
 }

@@ -3,7 +3,7 @@
 // move), so a function's owner can be remembered once read.
 import type { DocumentScope } from 'nano';
 import type { Routing } from '../couch/routing.js';
-import { couchFailure, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier, conflict } from '../http/errors.js';
 
 export const FUNCTIONS_DB = 'functions';
@@ -87,15 +87,10 @@ export class FunctionStore {
   }
 
   private async read(id: string): Promise<FunctionDoc | null> {
-    try {
-      const doc = await this.db().get(id);
-      if (doc.pvt_type !== 'function') return null;
-      this.remember(id, doc.pvt_account_id);
-      return doc;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return null;
-      throw couchFailure(err);
-    }
+    const doc = await getOrNull(this.db(), id);
+    if (doc?.pvt_type !== 'function') return null;
+    this.remember(id, doc.pvt_account_id);
+    return doc;
   }
 
   /** The function, if it is account's; any other answer is 404 bad_identifier. */

@@ -5,7 +5,7 @@
 // failures are written at once, successes batched each second. Every proxy
 // process merges into the same doc, so counts read from it are global.
 import type { DocumentScope } from 'nano';
-import { couchFailure } from '../couch/docs.js';
+import { couchFailure, getOrNull } from '../couch/docs.js';
 import type { OutcomeKind } from './outcome.js';
 
 export const ATTEMPTS_DB = 'function_attempts';
@@ -109,19 +109,14 @@ export class AttemptLog {
     }
   }
 
-  private async read(functionId: string): Promise<AttemptsDoc | null> {
-    try {
-      return await this.db().get(docId(functionId));
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return null;
-      throw err;
-    }
+  private read(functionId: string): Promise<AttemptsDoc | null> {
+    return getOrNull(this.db(), docId(functionId));
   }
 
   /** A function's attempts, newest first (what is still buffered included). */
   async list(functionId: string): Promise<Attempt[]> {
     await this.flush(functionId);
-    const doc = await this.read(functionId).catch((err) => { throw couchFailure(err); });
+    const doc = await this.read(functionId);
     return doc ? [...doc.failures, ...doc.successes].sort(newestFirst) : [];
   }
 

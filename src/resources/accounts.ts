@@ -2,14 +2,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { Services } from '../app/services.js';
-import { mergePatch, publicFields, publicView } from '../couch/docs.js';
+import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
-import { forbidden } from '../http/errors.js';
+import { conflict, forbidden } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { accountParams, anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
 import { validator } from '../http/validation.js';
 import { accountSchema } from '../schemas/index.js';
-import { conflict } from '../http/errors.js';
 
 const checkAccount = validator<Record<string, unknown>>(embedded(accountSchema));
 
@@ -21,16 +20,12 @@ function target(request: FastifyRequest): AccountDoc {
   return request.account!;
 }
 
-function privateOf(doc: AccountDoc): AccountDoc {
-  return Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('_') || k.startsWith('pvt_'))) as AccountDoc;
-}
-
 export function accountsResource(app: FastifyInstance, { accounts, functions }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
     const rev = expectedRevision(request.headers, request.body);
     if (rev && rev !== current._rev) throw conflict(`revision ${rev} is not the current one`);
-    const saved = await accounts.save({ ...privateOf(current), ...checkAccount(fields) } as AccountDoc);
+    const saved = await accounts.save({ ...privateFields(current), ...checkAccount(fields) } as AccountDoc);
     return success(request, accountView(saved), { revision: saved._rev });
   }
 

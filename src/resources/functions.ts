@@ -2,7 +2,7 @@
 // POST is saved, the owner is checked on every verb, lists show disable_reason.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.js';
-import { mergePatch, publicFields, publicView } from '../couch/docs.js';
+import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { checkFunction, withDefaults } from '../functions/rules.js';
 import { enabledAgain, type FunctionDoc } from '../functions/store.js';
 import { success } from '../http/envelope.js';
@@ -37,10 +37,6 @@ function clientFields(request: FastifyRequest): Record<string, unknown> {
   return fields;
 }
 
-function privateOf(doc: FunctionDoc): FunctionDoc {
-  return Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('_') || k.startsWith('pvt_'))) as FunctionDoc;
-}
-
 /** Enabling a disabled function clears why it was disabled, and its count;
  * disabling it by hand records no automatic reason. */
 function withEnabledState(previous: FunctionDoc, next: FunctionDoc): FunctionDoc {
@@ -59,7 +55,7 @@ const reenableBody = requestBody({
 export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config }: Services): void {
   const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>) => {
     checkFunction(fields, config.maxFunctionBytes);
-    const next = withEnabledState(current, { ...privateOf(current), ...fields } as FunctionDoc);
+    const next = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
     const saved = await functions.save(next, expectedRevision(request.headers, request.body));
     return success(request, functionView(saved), { revision: saved._rev });
   };

@@ -12,8 +12,7 @@ export function healthResource(app: FastifyInstance, { routing }: Services): voi
       handler: async (_request, reply) => {
         const connections = [...new Set([routing.main, routing.functions()])];
         const states = await Promise.all(connections.map(async (c) => ({
-          id: c.id, databases: c === routing.functions() ? (c === routing.main ? ['main', 'functions'] : ['functions']) : ['main'],
-          state: (await answers(c)) ? 'up' : 'down'
+          id: c.id, functions: c === routing.functions(), state: (await answers(c)) ? 'up' : 'down'
         })));
         const up = states.every((s) => s.state === 'up');
         reply.code(up ? 200 : 503);

@@ -25,7 +25,8 @@ export class MigrationError extends ApiError {
 const REPLICATION_TIMEOUT_MS = 10 * 60_000;
 const VERIFY_BATCH = 1000;
 
-async function step<T>(name: MigrationStep, target: Connection, run: () => Promise<T>): Promise<T> {
+/** Runs one step; any failure becomes a MigrationError naming it. */
+export async function migrationStep<T>(name: MigrationStep, target: Connection, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -99,11 +100,10 @@ async function verify(source: Connection, target: Connection): Promise<number> {
 
 /** Copies `functions` from source to target and proves it; returns how many functions were verified. */
 export async function migrateFunctions(source: Connection, target: Connection, designDocs: BuiltDesignDoc[]): Promise<number> {
-  await step('check', target, () => check(target));
-  await step('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === FUNCTIONS_DB)));
-  await step('probe', target, () => probe(target));
-  await step('replicate', target, () => replicate(source, target));
-  return step('verify', target, () => verify(source, target));
+  await migrationStep('check', target, () => check(target));
+  await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === FUNCTIONS_DB)));
+  await migrationStep('probe', target, () => probe(target));
+  await migrationStep('replicate', target, () => replicate(source, target));
+  return migrationStep('verify', target, () => verify(source, target));
 }
 
-export { step as migrationStep };

@@ -4,7 +4,7 @@
 import type { DocumentScope } from 'nano';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { openConnection, type Connection } from '../couch/connection.js';
-import { couchFailure, type StoredDoc } from '../couch/docs.js';
+import { couchFailure, getOrNull, type StoredDoc } from '../couch/docs.js';
 import type { Routing } from '../couch/routing.js';
 import { conflict } from '../http/errors.js';
 import { migrateFunctions, MigrationError, replicate, migrationStep } from './migration.js';
@@ -25,13 +25,8 @@ export class StorageService {
   constructor(private readonly db: DocumentScope<PlanDoc>, private readonly routing: Routing, private readonly options: StorageOptions) {}
 
   /** The stored plan, or null when there is none. */
-  async read(): Promise<PlanDoc | null> {
-    try {
-      return await this.db.get(PLAN_DOC);
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return null;
-      throw couchFailure(err);
-    }
+  read(): Promise<PlanDoc | null> {
+    return getOrNull(this.db, PLAN_DOC);
   }
 
   private connectionTo(target: { id: string; url: string }): Connection {
