@@ -57,9 +57,14 @@ export class AttemptLog {
     this.timer.unref();
   }
 
+  /** Whether an attempt with this result would be kept (successes only when asked). */
+  keeps(result: Attempt['result']): boolean {
+    return result === 'failure' || this.options.recordSuccesses;
+  }
+
   /** Never waits on CouchDB: the caller already has its answer. */
   record(accountId: string, attempt: Attempt): void {
-    if (attempt.result === 'success' && !this.options.recordSuccesses) return;
+    if (!this.keeps(attempt.result)) return;
     const pending = this.pending.get(attempt.function_id) ?? { accountId, attempts: [] };
     pending.attempts.push(attempt);
     this.pending.set(attempt.function_id, pending);

@@ -33,7 +33,8 @@ export class Invoker {
     const started = performance.now();
     const outcome = await callShow(connection, id, query, this.options);
     const duration = Math.round(performance.now() - started);
-    if (outcome.kind !== 'not_found' && outcome.kind !== 'disabled') void this.record(account._id, id, outcome, duration, callId);
+    const kept = outcome.kind === 'success' ? this.attempts.keeps('success') : outcome.kind !== 'not_found' && outcome.kind !== 'disabled';
+    if (kept) void this.record(account._id, id, outcome, duration, callId);
     return outcome;
   }
 
