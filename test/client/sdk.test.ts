@@ -199,10 +199,10 @@ test('a revoked client\'s tokens stop working', async (t) => {
 test('timeouts and AbortSignal end a call', async (t) => {
   const loop = await api.createFunction(owner, { function_js: 'while (true) {}' });
   const client = new Client({ baseUrl, accountId: owner.accountId, auth: { apiKey: owner.apiKey! } });
-  const started = Date.now();
+  // 300 ms on the client, 2 s on the server: only the client's own timeout gives code 'timeout'
   const timedOut = await t.throwsAsync(client.invoke({ functionId: loop, timeoutMs: 300 }), { instanceOf: CouchfnError });
   t.is(timedOut!.code, 'timeout');
-  t.true(Date.now() - started < 1500);
+  t.is(timedOut!.status, undefined, 'no answer came: the client stopped waiting');
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
   const aborted = await t.throwsAsync(client.invoke({ functionId: loop, signal: controller.signal }), { instanceOf: CouchfnError });

@@ -27,15 +27,14 @@ for (const [what, body] of [
 test('an endless loop is stopped and the others keep answering meanwhile', async (t) => {
   const loop = await storeFunction(couch, unique('evil'), { function_js: 'while (true) {}' });
   const good = await storeFunction(couch, unique('good'), { function_js: reply("'fine'") });
-  const started = Date.now();
-  const looping = callShow(couch, loop);
+  let loopEnded = false;
+  const looping = callShow(couch, loop).finally(() => { loopEnded = true; });
   await new Promise((r) => setTimeout(r, 200));
   const other = await callShow(couch, good);
   t.is(other.status, 200, 'another function answers while the loop runs');
-  t.true(Date.now() - started < 3000, 'and does not wait for the loop');
+  t.false(loopEnded, 'without waiting for the loop to be stopped');
   const stopped = await looping;
-  t.is(stopped.status, 500);
-  t.true(Date.now() - started < 15_000, 'the loop is stopped by the time limit');
+  t.is(stopped.status, 500, 'the loop is stopped by the engine\'s time limit');
   t.is((await callShow(couch, good)).status, 200, 'the server still answers afterwards');
 });
 

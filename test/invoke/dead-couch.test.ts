@@ -28,7 +28,7 @@ test('stopping CouchDB gives quick 503s; bringing it back brings back 200s', asy
     const started = Date.now();
     const res = await request();
     t.is(res.status, 503, res.text);
-    t.true(Date.now() - started < 2000, 'answers quickly');
+    t.true(Date.now() - started < 5000, 'never past the CouchDB deadline (COUCHFN_COUCH_TIMEOUT_MS)');
   }
   const health = await api.call('GET', '/healthz');
   t.is(health.status, 503);

@@ -96,16 +96,17 @@ test('an endless loop gets 504 within the deadline while other functions keep an
   const owner = await api.account(master);
   const loop = await api.createFunction(owner, { function_js: 'while (true) {}' });
   const fine = await api.createFunction(owner, { function_js: good });
+  let loopAnswered = false;
   const started = Date.now();
-  const looping = api.invoke(owner, loop);
+  const looping = api.invoke(owner, loop).finally(() => { loopAnswered = true; });
   await new Promise((r) => setTimeout(r, 100));
-  const other = await api.invoke(owner, fine);
-  t.is(other.status, 200);
-  t.true(Date.now() - started < 900, 'the other answers before the deadline');
+  t.is((await api.invoke(owner, fine)).status, 200);
+  t.false(loopAnswered, 'the other function answered while the loop was still running');
   const res = await looping;
   t.is(res.status, 504);
   t.is(res.body.message, 'timeout');
-  t.true(Date.now() - started < 2500);
+  // the proxy's deadline is 1 s here; the engine's own limit (5 s) must not be what ended it
+  t.true(Date.now() - started < 4000);
 });
 
 test('attempts: newest first, with what a person needs, bounded, and only the account\'s own', async (t) => {

@@ -107,6 +107,6 @@ test.serial('a functions database that does not answer in time gives 504 within 
     const res = await api.invoke(owner, id);
     t.is(res.status, 504);
     t.is(res.body.message, 'timeout');
-    t.true(Date.now() - started < 4000);
+    t.true(Date.now() - started < 4000, 'the 1.5 s deadline ended it, not the server');
   });
 });
