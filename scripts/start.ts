@@ -15,6 +15,10 @@ try {
   fail(new Error(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`));
 }
 
+const couch = new URL(couchfn.backend.url);
+const showCurl = couchfn.backend.embedded
+  ? `\nOr the show itself, as Kazoo's cf_function calls it:\n  curl -g -u '${decodeURIComponent(couch.username)}:${decodeURIComponent(couch.password)}' '${couch.origin}/functions/_design/functions/_show/wh/<function id>?To=2000&Caller-ID-Name=Alice+Smith&Custom-SIP-Headers[X-Foo]=a+b'\n`
+  : '';
 const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
 const key = couchfn.generatedMasterKey;
 console.log(`
@@ -31,7 +35,7 @@ Try it:
     -d '{"data":{"name":"hi","function_js":"return {module:\\"tts\\",data:{text:\\"Hi \\"+call[\\"Caller-ID-Name\\"]}};"}}'
   curl -s -X POST ${api}/v2/accounts/${couchfn.master._id}/functions/<function id>/invoke -H "X-Auth-Token: $TOKEN" \\
     -H 'Content-Type: application/json' -d '{"data":{"Caller-ID-Name":"Alice Smith","To":"2000"}}'
-`);
+${showCurl}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
