@@ -36,6 +36,11 @@ export function privateFields<D extends StoredDoc>(doc: D): D {
   return Object.fromEntries(Object.entries(doc).filter(([key]) => isPrivate(key))) as D;
 }
 
+/** A revision the client sent back (If-Match or `revision`) must still be the current one. */
+export function checkRevision(expected: string | undefined, current: string | undefined): void {
+  if (expected && expected !== current) throw conflict(`revision ${expected} is not the current one`);
+}
+
 /** Kazoo's PATCH: request wins, objects merge deeply, null removes. */
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...target };

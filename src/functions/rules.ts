@@ -35,10 +35,3 @@ export function checkFunction(fields: Record<string, unknown>, maxFunctionBytes:
   }
   if (Object.keys(errors).length > 0) throw validationError(errors);
 }
-
-/** Fills schema defaults (enabled, language_pack) into new function fields. */
-export function withDefaults(fields: Record<string, unknown>): Record<string, unknown> {
-  const copy = { ...fields };
-  validateSchema(copy);
-  return copy;
-}

@@ -3,8 +3,8 @@
 // move), so a function's owner can be remembered once read.
 import type { DocumentScope } from 'nano';
 import type { Routing } from '../couch/routing.js';
-import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
-import { badIdentifier, conflict } from '../http/errors.js';
+import { checkRevision, couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier } from '../http/errors.js';
 
 export const FUNCTIONS_DB = 'functions';
 
@@ -111,7 +111,7 @@ export class FunctionStore {
 
   /** Saves doc; `expectedRev`, when the client sent one, must still be current. */
   async save(doc: FunctionDoc, expectedRev?: string): Promise<FunctionDoc> {
-    if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
+    checkRevision(expectedRev, doc._rev);
     return this.write({ ...doc, pvt_modified: gregorianNow() });
   }
 
@@ -123,7 +123,7 @@ export class FunctionStore {
   }
 
   async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
-    if (expectedRev && expectedRev !== doc._rev) throw conflict(`revision ${expectedRev} is not the current one`);
+    checkRevision(expectedRev, doc._rev);
     await this.routing.writable();
     await this.db().destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
     this.owners.delete(doc._id);
@@ -151,11 +151,17 @@ export class FunctionStore {
     }
   }
 
+  /** Every function row of an account (the crossbar_listing range). */
+  private async accountRows(accountId: string, includeDocs: boolean) {
+    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}], include_docs: includeDocs })
+      .catch((err) => { throw couchFailure(err); });
+    return rows;
+  }
+
   /** Re-enables the account's functions that were disabled automatically;
    * a function its owner disabled stays as it is. Returns their ids. */
   async reenableAutoDisabled(accountId: string): Promise<string[]> {
-    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}], include_docs: true })
-      .catch((err) => { throw couchFailure(err); });
+    const rows = await this.accountRows(accountId, true);
     const now = new Date().toISOString();
     const docs = rows.map((row) => row.doc as FunctionDoc)
       .filter((doc) => doc && doc.enabled === false && doc.pvt_disabled_by === 'auto')
@@ -168,8 +174,7 @@ export class FunctionStore {
 
   /** Deletes every function of an account (when the account is deleted). */
   async removeAll(accountId: string): Promise<number> {
-    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}] })
-      .catch((err) => { throw couchFailure(err); });
+    const rows = await this.accountRows(accountId, false);
     if (rows.length === 0) return 0;
     const { rows: revs } = await this.db().fetchRevs({ keys: rows.map((r) => r.id) });
     await this.routing.writable();

@@ -2,9 +2,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { Services } from '../app/services.js';
-import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
+import { checkRevision, mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
-import { conflict, forbidden } from '../http/errors.js';
+import { forbidden } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { accountParams, anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
 import { validator } from '../http/validation.js';
@@ -23,8 +23,7 @@ function target(request: FastifyRequest): AccountDoc {
 export function accountsResource(app: FastifyInstance, { accounts, functions }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
-    const rev = expectedRevision(request.headers, request.body);
-    if (rev && rev !== current._rev) throw conflict(`revision ${rev} is not the current one`);
+    checkRevision(expectedRevision(request.headers, request.body), current._rev);
     const saved = await accounts.save({ ...privateFields(current), ...checkAccount(fields) } as AccountDoc);
     return success(request, accountView(saved), { revision: saved._rev });
   }

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.js';
 import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
-import { checkFunction, withDefaults } from '../functions/rules.js';
+import { checkFunction } from '../functions/rules.js';
 import { enabledAgain, type FunctionDoc } from '../functions/store.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
@@ -91,7 +91,8 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       scope: 'functions.write',
       schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
       handler: async (request, reply) => {
-        const fields = withDefaults(clientFields(request));
+        // the route schema has filled in the defaults (enabled, language_pack)
+        const fields = clientFields(request);
         checkFunction(fields, config.maxFunctionBytes);
         const created = await functions.create(request.account!._id, fields);
         reply.code(201);
@@ -112,7 +113,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     POST: {
       scope: 'functions.write',
       schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
-      handler: async (request) => save(request, await current(request), withDefaults(clientFields(request)))
+      handler: async (request) => save(request, await current(request), clientFields(request))
     },
     PATCH: {
       scope: 'functions.write',

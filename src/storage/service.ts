@@ -4,9 +4,8 @@
 import type { DocumentScope } from 'nano';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { openConnection, type Connection } from '../couch/connection.js';
-import { couchFailure, getOrNull, type StoredDoc } from '../couch/docs.js';
+import { checkRevision, couchFailure, getOrNull, type StoredDoc } from '../couch/docs.js';
 import type { Routing } from '../couch/routing.js';
-import { conflict } from '../http/errors.js';
 import { migrateFunctions, MigrationError, replicate, migrationStep } from './migration.js';
 import { checkReferences, functionsTarget, type StoragePlan } from './plan.js';
 
@@ -52,7 +51,7 @@ export class StorageService {
   private async changeNow(next: StoragePlan | null, expectedRev?: string): Promise<PlanDoc | null> {
     if (next) checkReferences(next);
     const stored = await this.read();
-    if (expectedRev && stored?._rev !== expectedRev) throw conflict(`revision ${expectedRev} is not the current one`);
+    checkRevision(expectedRev, stored?._rev);
     const source = this.routing.functions();
     const target = this.connectionTo(functionsTarget(next, this.routing.main.url));
     if (target === source) return this.save(next, stored);
