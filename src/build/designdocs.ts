@@ -85,8 +85,8 @@ export function checkEs5(source: string, origin: string): void {
   }
 }
 
-// One entry module -> the source CouchDB stores: a function expression that
-// holds the whole bundle. A module whose default export is a string (a
+// One entry module -> the source CouchDB stores: an expression that runs the
+// bundle once and evaluates to its default export, a function. A module whose default export is a string (a
 // built-in reduce such as `_count`) is stored as is.
 export async function compileEntry(file: string): Promise<string> {
   const code = await bundle(file);
@@ -95,7 +95,9 @@ export async function compileEntry(file: string): Promise<string> {
   const body = `${code.slice(0, exported.index)}return ${exported[1]};`;
   const value = new Function(body)();
   if (typeof value === 'string') return value;
-  const source = `function (a, b, c, d) {\n"use strict";\nreturn (function () {\n${body}\n})().apply(this, arguments);\n}`;
+  // Evaluated once when CouchDB compiles it: the module code runs before any
+  // call, so what it takes from the globals is taken before customer code runs.
+  const source = `(function () {\n"use strict";\n${body}\n})()`;
   checkEs5(source, file);
   return source;
 }

@@ -19,12 +19,20 @@ const INVOKER = `(function () {
   };
 })()`;
 
-// The query server's small helpers that shows may call.
+// The names CouchDB's query server puts on a show's global (create_sandbox in
+// share/server), so that the show's lockdown meets here what it meets there.
 const COUCH_GLOBALS = `
   var log = function () {};
   var isArray = function (value) { return Object.prototype.toString.call(value) === '[object Array]'; };
   var toJSON = function (value) { return JSON.stringify(value); };
-  var sum = function (values) { var total = 0; for (var i = 0; i < values.length; i++) total += values[i]; return total; };`;
+  var sum = function (values) { var total = 0; for (var i = 0; i < values.length; i++) total += values[i]; return total; };
+  var emit = function () {};
+  var provides = function () {};
+  var registerType = function () {};
+  var start = function () {};
+  var send = function () {};
+  var getRow = function () { return null; };
+  var require = function (path) { throw ['error', 'invalid_require_path', 'Object has no property "' + path + '"']; };`;
 
 // As SpiderMonkey without --eval: any road to compiling code at run time throws.
 const BLOCK_EVAL = `(function () {

@@ -48,6 +48,23 @@ test('Kazoo\'s sloppy-mode examples still run', async (t) => {
   t.is(body.data.text, 'Hello 2000!');
 });
 
+test('names a function assigns without var are its own for the call, in every form of assignment', async (t) => {
+  const id = await storeFunction(couch, account, {
+    function_js: [
+      "a = 1; b = c = 2; d = 0; d += 5; e = 10; e++; ++f; for (k in call) { last = k; }",
+      "g = 'x = 1, /* y = 2 */ \\'quoted\\''; // h = 3",
+      'r = /i = [/]+/.test("i = //"); q = 6 / 2 / 3;',
+      'var text = [a, b, c, d, e, typeof f, last, g, r, q, typeof h, typeof i].join("|");',
+      'return {module: "tts", data: {text: text}};'
+    ].join('\n')
+  });
+  for (let i = 0; i < 2; i++) {
+    const { status, body } = await callShow(couch, id, 'To=2000');
+    t.is(status, 200, JSON.stringify(body));
+    t.is(body.data.text, "1|2|2|5|11|number|To|x = 1, /* y = 2 */ 'quoted'|true|1|undefined|undefined");
+  }
+});
+
 test('a missing function answers 404', async (t) => {
   const { status, body } = await callShow(couch, unique('missing'), 'To=2000');
   t.is(status, 404);

@@ -67,7 +67,7 @@ test('a result that is not a callflow answers 500 invalid_callflow', async (t) =
   const id = await api.createFunction(owner, { function_js: "return {module: 'tts'};" });
   const res = await api.invoke(owner, id);
   t.is(res.status, 500);
-  t.like(res.body, { message: 'invalid_callflow', data: { message: 'callflow.data must be an object' } });
+  t.like(res.body, { message: 'invalid_callflow', data: { message: 'callflow.data must be an object, got undefined' } });
 });
 
 test('call data that is not an object is a validation error', async (t) => {

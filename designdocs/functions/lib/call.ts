@@ -2,13 +2,14 @@
 // encodes it (kz_http_util): `k=v` pairs, `+` for space, `%XX` per UTF-8 byte,
 // `k[sub]=v` for nested objects and `k[]=v` for arrays. CouchDB's own
 // req.query is not used: the embedded server JSON-parses its values.
+import { decodeURIComponentRef, hasOwn, isArray, push } from './intrinsics';
 
 export interface Call { [key: string]: unknown }
 
 function decodePart(part: string): string {
   var text = part.replace(/\+/g, ' ');
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponentRef(text);
   } catch (e) {
     return text; // a stray `%` stays as sent, as CouchDB leaves it
   }
@@ -38,14 +39,14 @@ function setPath(tree: any, path: string[], value: string): void {
     var wantArray = path[i + 1] === '';
     if (isUnsafe(name)) return;
     if (name === '') return; // `k[][x]` has no Kazoo encoding
-    if (!Object.prototype.hasOwnProperty.call(node, name)) node[name] = wantArray ? [] : {};
+    if (!hasOwn(node, name)) node[name] = wantArray ? [] : {};
     node = node[name];
-    if (typeof node !== 'object' || (wantArray !== (node instanceof Array))) return;
+    if (typeof node !== 'object' || (wantArray !== isArray(node))) return;
   }
   var last = path[path.length - 1];
   if (last === '') {
-    if (node instanceof Array) node.push(value);
-  } else if (!isUnsafe(last) && (!Object.prototype.hasOwnProperty.call(node, last) || typeof node[last] === 'string')) {
+    if (isArray(node)) push(node, value);
+  } else if (!isUnsafe(last) && (!hasOwn(node, last) || typeof node[last] === 'string')) {
     node[last] = value;
   }
 }
@@ -67,7 +68,7 @@ export function decodeCall(rawPath: string): Call {
     if (path) setPath(nested, path, value);
   }
   for (var name in nested) {
-    if (Object.prototype.hasOwnProperty.call(nested, name) && !Object.prototype.hasOwnProperty.call(call, name)) {
+    if (hasOwn(nested, name) && !hasOwn(call, name)) {
       call[name] = nested[name];
     }
   }
