@@ -15,7 +15,10 @@ export interface Config {
   maxFunctionBytes: number;
   /** the show engine's own limit, as CouchDB's os_process_timeout */
   showTimeoutMs: number;
-  /** how long the proxy waits for an invocation */
+  /** embedded engine: how many show workers, and how many calls of one account may run at once */
+  showWorkers: number;
+  accountConcurrency: number;
+  /** how long the proxy waits for an invocation (above the engine's own limit, which is what blames a function) */
   invokeDeadlineMs: number;
   bodyLimitBytes: number;
   logLevel: string;
@@ -68,7 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterApiKey,
     maxFunctionBytes: integer(env, 'COUCHFN_MAX_FUNCTION_BYTES', 65536, 1, 1024 * 1024),
     showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
-    invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', 5000, 100, 30000),
+    showWorkers: integer(env, 'COUCHFN_SHOW_WORKERS', 4, 1, 64),
+    accountConcurrency: integer(env, 'COUCHFN_ACCOUNT_CONCURRENCY', 2, 1, 64),
+    invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000) + 1000, 100, 31000),
     bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: env.COUCHFN_LOG_LEVEL || 'info',
     couchTimeoutMs: integer(env, 'COUCHFN_COUCH_TIMEOUT_MS', 5000, 100, 60000),

@@ -18,7 +18,7 @@ export async function startBackend(config: Config): Promise<Backend> {
   if (config.couchdbUrl) {
     return { url: config.couchdbUrl, embedded: false, deployed: await deployDesignDocs(config.couchdbUrl, docs), close: async () => {} };
   }
-  const couch = await startEmbeddedCouch({ dataDir: config.dataDir, port: config.embeddedPort, show: { timeoutMs: config.showTimeoutMs } });
+  const couch = await startEmbeddedCouch({ dataDir: config.dataDir, port: config.embeddedPort, show: { timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency } });
   try {
     return { url: couch.url, embedded: true, deployed: await deployDesignDocs(couch.url, docs), close: () => couch.close() };
   } catch (err) {

@@ -57,7 +57,7 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     functions,
     attempts,
     invoker,
-    events: new EventDispatcher(routing, invoker),
+    events: new EventDispatcher(routing, invoker, config.accountConcurrency),
     oauthClients: new OAuthClients(main.server.use(OAUTH_CLIENTS_DB)),
     engine: new EngineProbe(routing),
     storage: new StorageService(system as never, routing, {

@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import express, { type Request } from 'express';
 import expressPouchDB from 'express-pouchdb';
 import PouchDB from 'pouchdb';
+import { readDesignDocs, type BuiltDesignDoc } from '../build/designdocs.js';
+import { compiledDesignDocs } from '../paths.js';
+import { guardWrites, trustedCode } from './design-guard.js';
 import { ShowEngine, type ShowEngineOptions } from './show-engine.js';
 import { matchShow, serveShow, type DocStore } from './show-route.js';
 
@@ -17,6 +20,8 @@ export interface EmbeddedCouchOptions {
   /** 0 picks a free port */
   port?: number;
   show?: ShowEngineOptions;
+  /** design documents whose code may be stored (default: couchfn's build) */
+  designDocs?: BuiltDesignDoc[];
 }
 export interface Credentials { username: string; password: string }
 export interface EmbeddedCouch {
@@ -71,6 +76,11 @@ function pouchStore(Pouch: typeof PouchDB): DocStore & { forget(db: string): voi
 }
 
 const UNAUTHORIZED = { error: 'unauthorized', reason: 'You are not a server admin.' };
+const SHOW_METHODS = { error: 'method_not_allowed', reason: 'Only GET,POST allowed' };
+// express-pouchdb would run these in this process: they are left out, and the
+// sandbox answers _show instead.
+const USER_CODE_ROUTES = ['routes/fauxton', 'routes/show', 'routes/list', 'routes/update', 'routes/rewrite', 'routes/temp-views'];
+const USER_CODE_PATH = /^\/[^/]+\/(?:_design\/[^/]+\/(_list|_update|_rewrite)(?:\/|$)|(_temp_view)\/?$)/;
 const DB_PATH = /^\/[^/_][^/]*\/?$/;
 
 export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
@@ -80,7 +90,12 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   const Pouch = PouchDB.defaults({ prefix: `${dataDir}/` });
   const couch = expressPouchDB(Pouch, {
     configPath: join(dataDir, 'config.json'), logPath: join(dataDir, 'couch.log'),
-    overrideMode: { exclude: ['routes/fauxton'] }
+    overrideMode: { exclude: USER_CODE_ROUTES }
+  });
+  const trusted = trustedCode(options.designDocs ?? readDesignDocs(compiledDesignDocs));
+  couch.dbWrapper.registerWrapper((_name, db, next) => {
+    guardWrites(db, trusted);
+    next();
   });
   const engine = new ShowEngine(options.show);
   const store = pouchStore(Pouch);
@@ -91,10 +106,15 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
     // express-pouchdb crashes on a non-admin PUT /db once admins exist
     if (req.method === 'PUT' && DB_PATH.test(req.path) && !admin) return res.status(401).json(UNAUTHORIZED);
     if (req.method === 'DELETE' && DB_PATH.test(req.path)) store.forget(decodeURIComponent(req.path.split('/')[1]));
-    const target = (req.method === 'GET' || req.method === 'POST') && matchShow(req.originalUrl);
+    const refused = USER_CODE_PATH.exec(req.path);
+    if (refused) {
+      return res.status(501).json({ error: 'not_implemented', reason: `the embedded CouchDB does not run ${refused[1] ?? refused[2]} functions; use a real CouchDB for them` });
+    }
+    const target = matchShow(req.originalUrl);
     if (!target) return next();
     // our databases are admin-only, so shows are too
     if (!admin) return res.status(401).json(UNAUTHORIZED);
+    if (req.method !== 'GET' && req.method !== 'POST') return res.status(405).set('Allow', 'GET, POST').json(SHOW_METHODS);
     serveShow(req, res, target, store, engine, credentials.username).catch(next);
   });
   app.use(couch);

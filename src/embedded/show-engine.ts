@@ -1,8 +1,13 @@
 // A pool of sandboxed show workers, as CouchDB keeps a pool of couchjs
 // processes: a runaway function holds one worker until its time limit while
-// the others keep answering. Jobs wait in one queue and go to the first idle
-// worker, so calls in sequence meet the same worker (and its leftovers, which
-// the show's hardening must make harmless).
+// the others keep answering. Calls in sequence meet the same worker, so the
+// show's lockdown must make anything a call leaves behind harmless.
+//
+// Fair between accounts: each account (the doc's pvt_account_id) has its own
+// queue, served in turn, and at most `perAccount` of its calls run at once,
+// so one account's endless loops cannot take every worker. A call that cannot
+// even wait (its account's queue is full, or it waited past the time limit)
+// is answered `busy`: never the function's fault, since its code never ran.
 import { Worker } from 'node:worker_threads';
 import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
 
@@ -14,10 +19,14 @@ export interface ShowEngineOptions {
   memoryLimitBytes?: number;
   /** false behaves as SpiderMonkey without --eval: new Function is blocked */
   allowEval?: boolean;
+  /** how many calls of one account may run at once */
+  perAccount?: number;
+  /** how many calls of one account may wait for a worker */
+  queuedPerAccount?: number;
 }
 
-type Request = Omit<ShowJob, 'id' | 'timeoutMs'>;
-interface Pending { job: ShowJob; resolve: (outcome: ShowOutcome) => void }
+type Request = Omit<ShowJob, 'id' | 'timeoutMs'> & { account: string };
+interface Pending { job: ShowJob; account: string; resolve: (outcome: ShowOutcome) => void; expiry?: NodeJS.Timeout }
 interface Slot { worker: Worker; current: Pending | null; watchdog?: NodeJS.Timeout }
 
 // Grace for the worker's own interrupt before the pool kills it.
@@ -27,28 +36,85 @@ export class ShowEngine {
   readonly timeoutMs: number;
   private readonly workerOptions: ShowWorkerOptions;
   private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
+  /** waiting calls per account; an account is in `turns` while it has some */
+  private readonly queues = new Map<string, Pending[]>();
+  private readonly turns: string[] = [];
+  private readonly running = new Map<string, number>();
+  private readonly perAccount: number;
+  private readonly queuedPerAccount: number;
   private nextId = 1;
   private closed = false;
 
   constructor(options: ShowEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.workerOptions = { memoryLimitBytes: options.memoryLimitBytes ?? 64 * 1024 * 1024, allowEval: options.allowEval ?? true };
-    for (let i = 0; i < (options.workers ?? 4); i++) this.slots.push(this.spawn());
+    const workers = options.workers ?? 4;
+    this.perAccount = options.perAccount ?? Math.max(1, Math.ceil(workers / 2));
+    this.queuedPerAccount = options.queuedPerAccount ?? 64;
+    for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
 
-  run(request: Request): Promise<ShowOutcome> {
+  run({ account, ...request }: Request): Promise<ShowOutcome> {
     if (this.closed) return Promise.resolve({ ok: false, failure: 'crashed', message: 'show engine is closed' });
+    const queue = this.queues.get(account) ?? [];
+    if (queue.length >= this.queuedPerAccount) {
+      return Promise.resolve({ ok: false, failure: 'busy', message: `this account already has ${queue.length} calls waiting for the show engine` });
+    }
     return new Promise((resolve) => {
-      this.queue.push({ job: { ...request, id: this.nextId++, timeoutMs: this.timeoutMs }, resolve });
+      const pending: Pending = { job: { ...request, id: this.nextId++, timeoutMs: this.timeoutMs }, account, resolve };
+      // waiting is not running: past the time limit the call gives up unblamed
+      pending.expiry = setTimeout(() => this.expire(pending), this.timeoutMs);
+      if (queue.length === 0) {
+        this.queues.set(account, queue);
+        this.turns.push(account);
+      }
+      queue.push(pending);
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.resolve({ ok: false, failure: 'crashed', message: 'show engine is closed' });
+    for (const queue of this.queues.values()) {
+      for (const pending of queue) this.settle(pending, { ok: false, failure: 'crashed', message: 'show engine is closed' });
+    }
+    this.queues.clear();
+    this.turns.length = 0;
     await Promise.all(this.slots.map((slot) => this.retire(slot, 'show engine is closed')));
+  }
+
+  private settle(pending: Pending, outcome: ShowOutcome): void {
+    clearTimeout(pending.expiry);
+    pending.resolve(outcome);
+  }
+
+  private expire(pending: Pending): void {
+    const queue = this.queues.get(pending.account);
+    const at = queue?.indexOf(pending) ?? -1;
+    if (at < 0) return;
+    queue!.splice(at, 1);
+    if (queue!.length === 0) this.forget(pending.account);
+    this.settle(pending, { ok: false, failure: 'busy', message: `no show worker was free within ${this.timeoutMs} ms` });
+  }
+
+  private forget(account: string): void {
+    this.queues.delete(account);
+    this.turns.splice(this.turns.indexOf(account), 1);
+  }
+
+  /** The next waiting call, taking accounts in turn and skipping those at their cap. */
+  private next(): Pending | undefined {
+    for (let i = 0; i < this.turns.length; i++) {
+      const account = this.turns[i];
+      if ((this.running.get(account) ?? 0) >= this.perAccount) continue;
+      const queue = this.queues.get(account)!;
+      const pending = queue.shift()!;
+      this.turns.splice(i, 1);
+      if (queue.length === 0) this.queues.delete(account);
+      else this.turns.push(account); // to the back of the line
+      return pending;
+    }
+    return undefined;
   }
 
   private spawn(): Slot {
@@ -66,9 +132,11 @@ export class ShowEngine {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
       if (slot.current) continue;
-      const pending = this.queue.shift()!;
+      const pending = this.next();
+      if (!pending) return;
+      clearTimeout(pending.expiry);
+      this.running.set(pending.account, (this.running.get(pending.account) ?? 0) + 1);
       slot.current = pending;
       slot.watchdog = setTimeout(() => this.replace(slot, 'OS process timed out.', 'timeout'), pending.job.timeoutMs + WATCHDOG_GRACE_MS);
       slot.worker.postMessage(pending.job);
@@ -79,7 +147,11 @@ export class ShowEngine {
     clearTimeout(slot.watchdog);
     const pending = slot.current;
     slot.current = null;
-    pending?.resolve(outcome);
+    if (!pending) return;
+    const left = (this.running.get(pending.account) ?? 1) - 1;
+    if (left > 0) this.running.set(pending.account, left);
+    else this.running.delete(pending.account);
+    pending.resolve(outcome);
   }
 
   private async retire(slot: Slot, message: string, failure: 'timeout' | 'crashed' = 'crashed'): Promise<void> {

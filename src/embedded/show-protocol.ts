@@ -11,7 +11,8 @@ export interface ShowJob {
   timeoutMs: number;
 }
 
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed';
+/** busy: the call never ran (its account's queue was full, or no worker was free in time) */
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
 export type ShowOutcome =

@@ -32,6 +32,7 @@ export function matchShow(url: string): ShowTarget | null {
 // CouchDB's rules for what a show returns.
 function respond(res: ServerResponse, outcome: ShowOutcome, docMissing: boolean): void {
   if (!outcome.ok) {
+    if (outcome.failure === 'busy') return send(res, 429, { error: 'too_many_requests', reason: outcome.message });
     if (outcome.failure === 'render_error' && docMissing) return send(res, 404, { error: 'not_found', reason: 'missing' });
     if (outcome.failure === 'render_error' || outcome.failure === 'compilation_error') {
       return send(res, 500, { error: outcome.failure, reason: `function raised error: ${outcome.message}` });
@@ -76,7 +77,8 @@ export async function serveShow(req: IncomingMessage, res: ServerResponse, targe
   const doc = target.docId === null ? null : await store.get(target.db, target.docId);
   const request = couchRequest(req, target, await readBody(req), user);
   const outcome = await engine.run({
-    key: `${ddoc._id}/${ddoc._rev}/${target.show}`, source, doc: doc && JSON.stringify(doc), req: JSON.stringify(request)
+    key: `${ddoc._id}/${ddoc._rev}/${target.show}`, source, doc: doc && JSON.stringify(doc), req: JSON.stringify(request),
+    account: typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : ''
   });
   respond(res, outcome, target.docId !== null && doc === null);
 }

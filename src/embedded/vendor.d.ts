@@ -1,7 +1,8 @@
 // The little of express-pouchdb and PouchDB that the embedded server uses.
 declare module 'express-pouchdb' {
   import type { RequestHandler } from 'express';
-  function expressPouchDB(PouchDB: unknown, options: Record<string, unknown>): RequestHandler & { couchConfig: unknown };
+  interface DbWrapper { registerWrapper(wrapper: (name: string, db: any, next: () => void) => void): void }
+  function expressPouchDB(PouchDB: unknown, options: Record<string, unknown>): RequestHandler & { couchConfig: unknown; dbWrapper: DbWrapper };
   export default expressPouchDB;
 }
 declare module 'pouchdb' {

@@ -1,5 +1,6 @@
 // Invocation by event: every enabled function of the account bound to the
-// event runs, in parallel, each under its own deadline (the events_listing
+// event runs, a few at a time (one request must not become a flood of calls
+// on the shared engine), each under its own deadline (the events_listing
 // view finds them; no scan).
 import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
@@ -16,7 +17,7 @@ export interface EventResult {
 }
 
 export class EventDispatcher {
-  constructor(private readonly routing: Routing, private readonly invoker: Invoker) {}
+  constructor(private readonly routing: Routing, private readonly invoker: Invoker, private readonly fanOut: number) {}
 
   async listeners(accountId: string, event: string): Promise<string[]> {
     const { rows } = await this.routing.functions().server.use(FUNCTIONS_DB)
@@ -27,12 +28,23 @@ export class EventDispatcher {
 
   async invoke(account: AccountDoc, event: string, query: string, callId: () => string | undefined): Promise<EventResult[]> {
     const ids = await this.listeners(account._id, event);
-    return Promise.all(ids.map(async (id) => {
-      const started = performance.now();
-      const outcome = await this.invoker.run(account, id, query, callId);
-      const duration = Math.round(performance.now() - started);
-      if (outcome.kind === 'success') return { id, result: JSON.parse(outcome.callflow!), duration_ms: duration };
-      return { id, error: { code: outcome.kind, message: outcome.reason ?? outcome.kind }, duration_ms: duration };
-    }));
+    const results: EventResult[] = new Array(ids.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const at = next++;
+        results[at] = await this.runOne(account, ids[at], query, callId);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.fanOut, ids.length) }, worker));
+    return results;
+  }
+
+  private async runOne(account: AccountDoc, id: string, query: string, callId: () => string | undefined): Promise<EventResult> {
+    const started = performance.now();
+    const outcome = await this.invoker.run(account, id, query, callId);
+    const duration = Math.round(performance.now() - started);
+    if (outcome.kind === 'success') return { id, result: JSON.parse(outcome.callflow!), duration_ms: duration };
+    return { id, error: { code: outcome.kind, message: outcome.reason ?? outcome.kind }, duration_ms: duration };
   }
 }

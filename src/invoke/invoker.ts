@@ -9,7 +9,7 @@ import type { FunctionStore } from '../functions/store.js';
 import { accountDisabled, ApiError, badIdentifier } from '../http/errors.js';
 import type { AttemptLog } from './attempts.js';
 import type { Outcome } from './outcome.js';
-import { answers, callShow, type ShowLimits } from './show-call.js';
+import { callShow, type ShowLimits } from './show-call.js';
 
 export interface InvokeOptions extends ShowLimits { maxCallBytes: number }
 
@@ -34,14 +34,12 @@ export class Invoker {
     const outcome = await callShow(connection, id, query, this.options);
     const duration = Math.round(performance.now() - started);
     const kept = outcome.kind === 'success' ? this.attempts.keeps('success') : outcome.kind !== 'not_found' && outcome.kind !== 'disabled';
-    if (kept) void this.record(account._id, id, outcome, duration, callId);
+    if (kept) this.record(account._id, id, outcome, duration, callId);
     return outcome;
   }
 
-  private async record(accountId: string, id: string, outcome: Outcome, duration: number, callId: () => string | undefined): Promise<void> {
-    let kind = outcome.kind;
-    // A proxy-side timeout is the function's fault only if CouchDB itself answers.
-    if (outcome.proxyDeadline && !(await answers(this.routing.functions()))) kind = 'unavailable';
+  private record(accountId: string, id: string, outcome: Outcome, duration: number, callId: () => string | undefined): void {
+    const kind = outcome.kind;
     this.attempts.record(accountId, {
       timestamp: new Date().toISOString(), function_id: id, result: kind === 'success' ? 'success' : 'failure', kind,
       ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: callId()

@@ -6,6 +6,7 @@ export type OutcomeKind =
   | 'success'
   | 'function_error' | 'invalid_callflow' | 'timeout' // the function's fault
   | 'not_found' | 'disabled' // the caller's
+  | 'busy' // the account has too many calls running; the code never ran
   | 'unavailable'; // the platform's
 
 export const FUNCTION_FAULTS: ReadonlySet<OutcomeKind> = new Set(['function_error', 'invalid_callflow', 'timeout']);
@@ -17,8 +18,6 @@ export interface Outcome {
   error?: ApiError;
   /** what went wrong, in a sentence */
   reason?: string;
-  /** set when the proxy gave up waiting: the function or CouchDB may be the slow one */
-  proxyDeadline?: boolean;
 }
 
 function fault(kind: OutcomeKind, error: ApiError, reason: string): Outcome {
@@ -32,6 +31,7 @@ export function classifyShow(functionId: string, status: number, text: string): 
   try { body = JSON.parse(text); } catch { /* not JSON: judged by status alone */ }
   const reason = body.reason ?? `status ${status}`;
   if (status === 404) return fault('not_found', badIdentifier(functionId), 'function not found');
+  if (status === 429) return fault('busy', new ApiError(429, 'too_many_requests', { cause: reason }), reason);
   if (status === 423) return fault('disabled', new ApiError(423, 'function_disabled', { cause: reason }), reason);
   if (status === 500 && (body.error === 'function_error' || body.error === 'invalid_callflow')) {
     return fault(body.error, new ApiError(500, body.error, { message: reason }), reason);

@@ -45,3 +45,51 @@ test('with new Function blocked, as SpiderMonkey without --eval, the show says h
   t.is(body.error, 'eval_blocked');
   t.regex(body.reason, /QuickJS|--eval/);
 });
+
+test('no method on _show, _list, _update, _rewrite or _temp_view runs user code in the Node process, admin or not', async (t) => {
+  const couch = await embedded();
+  t.teardown(() => couch.stop());
+  await deployDesignDocs(couch.url, readDesignDocs(compiledDesignDocs));
+  const probe = "return {module: 'tts', data: {text: String(this.constructor.constructor('return typeof process')())}};";
+  const id = await storeFunction(couch, 'acct', { function_js: probe });
+  const auth = `Basic ${Buffer.from(`${couch.server.credentials.username}:${couch.server.credentials.password}`).toString('base64')}`;
+  const show = `${couch.server.origin}/functions/_design/functions/_show/wh/${id}`;
+  const ran = await fetch(show, { headers: { authorization: auth } });
+  t.is(((await ran.json()) as { data: { text: string } }).data.text, 'undefined', 'GET runs in the sandbox');
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) {
+    const res = await fetch(show, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(method === 'HEAD' ? {} : { body: '{}' }) });
+    t.is(res.status, 405, method);
+    t.notRegex(await res.text(), /process|tts/, method);
+  }
+  for (const path of ['_list/l/crossbar_listing', '_update/u', '_rewrite/x']) {
+    const res = await fetch(`${couch.server.origin}/functions/_design/functions/${path}`, { method: 'POST', headers: { authorization: auth } });
+    t.is(res.status, 501, path);
+  }
+  const temp = await fetch(`${couch.server.origin}/functions/_temp_view`, {
+    method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ map: 'function (doc) { emit(typeof process, 1); }' })
+  });
+  t.is(temp.status, 501);
+});
+
+test('design documents may carry only couchfn\'s own view, validation and filter code', async (t) => {
+  const couch = await embedded();
+  t.teardown(() => couch.stop());
+  const built = readDesignDocs(compiledDesignDocs);
+  await deployDesignDocs(couch.url, built);
+  const db = nano(couch.url).use<Record<string, unknown>>('functions');
+  const evil = { views: { v: { map: "function (doc) { emit(process.env.HOME, 1); }" } } };
+  for (const write of [
+    () => db.insert({ _id: '_design/evil', ...evil }),
+    () => db.bulk({ docs: [{ _id: '_design/evil', ...evil }] }),
+    () => db.insert({ _id: '_design/evil', validate_doc_update: 'function () { require("child_process"); }' }),
+    () => db.insert({ _id: '_design/evil', filters: { f: 'function () { return true; }' } })
+  ]) {
+    const err = await t.throwsAsync(write) as { statusCode?: number; reason?: string };
+    t.is(err.statusCode, 403);
+    t.regex(err.reason ?? '', /not couchfn's own code/);
+  }
+  const own = built.find((b) => b.database === 'functions')!.doc;
+  t.true((await db.insert({ _id: '_design/copy', views: own.views })).ok, 'couchfn\'s own code is stored');
+  t.true((await db.insert({ _id: '_design/shows-only', shows: { s: 'function () { return "ok"; }' } })).ok, 'shows run in the sandbox, so they may be stored');
+});
