@@ -1,5 +1,5 @@
-// npm run bench [-- --seconds=5 --large]: prints the figures and ratios and
-// writes them to bench-results.json.
+// npm run bench [-- --seconds=5 --large --sizes=10,1000]: prints the figures
+// and ratios and writes them to bench-results.json.
 import { writeFileSync } from 'node:fs';
 import { runBench } from '../src/bench/run.js';
 import { fail } from '../src/cli.js';
@@ -7,7 +7,8 @@ import { fail } from '../src/cli.js';
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const seconds = Number(args.get('seconds') ?? 5);
 if (!Number.isFinite(seconds) || seconds < 1 || seconds > 60) fail(new Error('--seconds must be from 1 to 60'));
-const sizes = [10, 1000, 10000, ...(args.has('large') ? [100000] : [])];
+const sizes = args.has('sizes') ? args.get('sizes')!.split(',').map(Number) : [10, 1000, 10000, ...(args.has('large') ? [100000] : [])];
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(new Error('--sizes must be whole numbers of functions, such as 10,1000'));
 const out = args.get('out') ?? 'bench-results.json';
 
 try {

@@ -1,0 +1,226 @@
+// Hostile tenants: every attacker function below runs in the same shared JS
+// processes as a victim of another account, before and after it. Whatever
+// the attack, nothing of the victim's call or result may reach the attacker,
+// the victim's result must be exactly its own, and the victim must never be
+// blamed or disabled. Runs on whichever CouchDB the suite runs on.
+import test, { type ExecutionContext } from 'ava';
+import { startApi, type Caller, type TestApi } from '../helpers/api.js';
+
+let api: TestApi;
+let attacker: Caller;
+let victim: Caller;
+let victimFn: string;
+
+// The victim touches what attacks aim at: an implicit global, JSON, RegExp,
+// hasOwnProperty, join, isArray, log, nested call keys.
+const VICTIM = [
+  "greeting = 'Your PIN is ' + call.PIN;",
+  "var m = /PIN is (\\d+)/.exec(greeting);",
+  "log('victim ran');",
+  "var copy = JSON.parse(JSON.stringify({text: [greeting, call['Custom-Application-Vars'].secret].join(' / ')}));",
+  "return {module: 'tts', data: {text: copy.text, digits: m[1], own: Object.prototype.hasOwnProperty.call(call, 'PIN'),",
+  "  list: Array.isArray([1]), upper: 'x'.toUpperCase()}, children: {_: {module: 'transfer', data: {to: call.To}}}};"
+].join('\n');
+
+function victimCall(n: number) {
+  return { PIN: `73${n}91`, To: `+1555000${n}`, 'Custom-Application-Vars': { secret: `vault-${n}-key` } };
+}
+
+function expected(n: number) {
+  const call = victimCall(n);
+  return {
+    module: 'tts',
+    data: { text: `Your PIN is ${call.PIN} / ${call['Custom-Application-Vars'].secret}`, digits: call.PIN, own: true, list: true, upper: 'X' },
+    children: { _: { module: 'transfer', data: { to: call.To } } }
+  };
+}
+
+const SECRETS = /73\d91|vault-\d-key|\+1555000\d|Your PIN/;
+
+// Prototypes without a global name are shared too.
+const GENERATORS = "function generators() { try { return Object.getPrototypeOf(Function('return function* () {}')()); } catch (e) { return {}; } }";
+
+// Read by every attacker when asked to collect: wherever a planted hook
+// could have put what it saw.
+const COLLECT = `
+  var g = Function('return this')();
+  var found = [];
+  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators()];
+  for (var i = 0; i < places.length; i++) {
+    try { found.push(JSON.stringify(places[i].__loot)); } catch (e) { found.push('!' + e); }
+  }
+  try { found.push(String(RegExp.$1), String(RegExp.input), String(RegExp.lastMatch), String(RegExp.leftContext)); } catch (e) {}
+  try { found.push(String(greeting)); } catch (e) {}
+  try { found.push(String(typeof stolen !== 'undefined' && JSON.stringify(stolen))); } catch (e) {}
+  return {module: 'tts', data: {loot: found.join('|')}};`;
+
+// An attacker: plants with call.mode === 'plant', then reports what it got.
+function attackerFn(plant: string): string {
+  return [
+    "if (call.mode === 'plant') {",
+    '  var stash = [];',
+    '  var keep = function (v) { try { stash.push(JSON.stringify(v)); } catch (e) { stash.push(String(v)); } };',
+    "  var g = Function('return this')();",
+    "  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators()];",
+    "  for (var p = 0; p < places.length; p++) { try { Object.defineProperty(places[p], '__loot', {value: stash, configurable: false}); } catch (e) {} try { places[p].__loot = stash; } catch (e) {} }",
+    plant,
+    "  return {module: 'tts', data: {text: 'planted'}};",
+    '}',
+    GENERATORS,
+    COLLECT
+  ].join('\n');
+}
+
+test.before(async () => {
+  api = await startApi({ COUCHFN_SHOW_TIMEOUT_MS: '2000' });
+  const master = await api.master();
+  attacker = await api.account(master, 'attacker');
+  victim = await api.account(master, 'victim');
+  victimFn = await api.createFunction(victim, { name: 'victim', function_js: VICTIM });
+});
+test.after.always(async () => { await api?.close(); });
+
+async function victimIsUnharmed(t: ExecutionContext): Promise<void> {
+  await api.couchfn.services.attempts.flushAll();
+  const fn = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${victimFn}`, { token: victim.token });
+  t.true(fn.body.data.enabled, 'the victim is never disabled');
+  const attempts = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${victimFn}/attempts`, { token: victim.token });
+  t.deepEqual(attempts.body.data.filter((a: { result: string }) => a.result === 'failure'), [], 'the victim is never blamed');
+}
+
+/** Plants, lets the victim run, collects; on every engine process the calls meet. */
+async function attack(t: ExecutionContext, plant: string, rounds = 4): Promise<void> {
+  const fn = await api.createFunction(attacker, { name: 'attacker', function_js: attackerFn(plant) });
+  for (let round = 0; round < rounds; round++) {
+    await api.invoke(attacker, fn, { mode: 'plant' });
+    const answer = await api.invoke(victim, victimFn, victimCall(round));
+    t.is(answer.status, 200, `the victim answers (round ${round}): ${answer.text}`);
+    t.deepEqual(answer.body.data, expected(round), 'the victim\'s result is exactly its own');
+    const loot = await api.invoke(attacker, fn, { mode: 'collect' });
+    t.notRegex(loot.text, SECRETS, 'nothing of the victim reaches the attacker');
+  }
+  await victimIsUnharmed(t);
+}
+
+test.serial('1. standard globals cannot be rebound, not even as non-configurable', async (t) => {
+  await attack(t, `
+    var names = ['JSON', 'Function', 'decodeURIComponent', 'escape', 'log', 'String', 'Object', 'Array', 'isArray', 'require', 'emit', 'RegExp'];
+    for (var i = 0; i < names.length; i++) {
+      (function (name) {
+        var real = g[name];
+        var fake = function () { keep([name].concat(Array.prototype.slice.call(arguments))); return real.apply(this, arguments); };
+        try { Object.defineProperty(g, name, {value: fake, writable: false, configurable: false}); } catch (e) {}
+        try { g[name] = fake; } catch (e) {}
+        try { delete g[name]; } catch (e) {}
+      })(names[i]);
+    }
+    try { g.JSON = {parse: function (s) { keep(s); return {text: 'hijacked'}; }, stringify: function (v) { keep(v); return '{"text":"hijacked"}'; }}; } catch (e) {}`);
+});
+
+test.serial('2. built-in methods cannot be changed or given properties', async (t) => {
+  await attack(t, `
+    var spy = function (owner, name) {
+      try { var real = owner[name]; owner[name] = function () { keep(Array.prototype.slice.call(arguments)); return real.apply(this, arguments); }; } catch (e) {}
+    };
+    try { Object.prototype.hasOwnProperty.call = function (o, k) { keep(o); return Object.prototype.propertyIsEnumerable.apply(o, [k]); }; } catch (e) {}
+    try { Object.defineProperty(Object.prototype.hasOwnProperty, 'call', {value: function (o) { keep(o); return true; }}); } catch (e) {}
+    spy(Function.prototype, 'call'); spy(Function.prototype, 'apply'); spy(Array.prototype, 'push'); spy(Array.prototype, 'join');
+    spy(String.prototype, 'replace'); spy(String.prototype, 'split'); spy(String.prototype, 'indexOf'); spy(String.prototype, 'toUpperCase');
+    spy(RegExp.prototype, 'exec'); spy(JSON, 'parse'); spy(JSON, 'stringify'); spy(Array, 'isArray'); spy(Object, 'keys');
+    try { Object.defineProperty(Object.prototype, 'text', {set: function (v) { keep(v); }, get: function () { return 'hijacked'; }}); } catch (e) {}
+    try { Object.defineProperty(Object.prototype, 'module', {get: function () { return 'hangup'; }}); } catch (e) {}
+    try { Object.prototype.polluted = 'yes'; Array.prototype.extra = 'yes'; } catch (e) {}`);
+});
+
+test.serial('3. an accessor on the global cannot trap another call\'s sloppy assignment, nor can deleted globals stay deleted', async (t) => {
+  await attack(t, `
+    try { Object.defineProperty(g, 'greeting', {set: function (v) { keep(v); }, get: function () { return 'hijacked'; }, configurable: false}); } catch (e) {}
+    try { greeting = 'planted'; } catch (e) {}
+    try { delete g.Array; delete g.JSON; delete g.Object; delete g.decodeURIComponent; } catch (e) {}`);
+});
+
+test.serial('4. a global nobody can remove fails only its own call, and the next account is not blamed', async (t) => {
+  await attack(t, `
+    try { Object.defineProperty(g, 'stolen', {value: stash, writable: false, configurable: false}); } catch (e) {}
+    try { Object.defineProperty(g, 'log', {value: function (line) { keep(line); }, configurable: false}); } catch (e) {}
+    stolen = stash;`);
+});
+
+test.serial('5. the query server\'s own helpers are out of reach', async (t) => {
+  const fn = await api.createFunction(attacker, {
+    name: 'probe',
+    function_js: `
+      var g = Function('return this')();
+      var seen = [typeof require, typeof send, typeof getRow, typeof start, typeof provides, typeof emit, typeof registerType, typeof print, typeof readline];
+      var names = ['require', 'log', 'send', 'start', 'getRow', 'provides', 'registerType', 'emit', 'print', 'readline', 'evalcx', 'quit'];
+      for (var i = 0; i < names.length; i++) {
+        try { var f = g[names[i]]; seen.push(names[i] + '=' + (typeof f === 'function' ? String(f.call(null, 'x/y', 'z')) : typeof f)); } catch (e) { seen.push(names[i] + '!' + String(e && e.message || e)); }
+      }
+      try { seen.push(String(this.constructor.constructor('return typeof process')())); } catch (e) {}
+      try { seen.push(String(log.constructor('return typeof Render + typeof State + typeof process')())); } catch (e) {}
+      try { seen.push(String(JSON.parse.constructor('return typeof Render + typeof State + typeof process')())); } catch (e) {}
+      try { seen.push(String(JSON.parse('[]').constructor.constructor('return typeof Render + typeof State')())); } catch (e) {}
+      try { JSON.parse('{'); } catch (e) { try { seen.push(String(e.constructor.constructor('return typeof Render + typeof State')())); } catch (x) {} }
+      return {module: 'tts', data: {text: seen.join(',')}};`
+  });
+  const answer = await api.invoke(attacker, fn);
+  t.is(answer.status, 200, answer.text);
+  const text: string = answer.body.data.data.text;
+  t.true(text.startsWith('undefined,undefined,undefined,undefined,undefined,undefined,undefined,undefined,undefined,'), text);
+  t.notRegex(text, /validate_doc_update|crossbar_listing|_design|function_js/, 'no design document text');
+  t.notRegex(text, /object|objectobject/, 'neither the query server\'s objects nor process');
+  t.regex(text, /getRow!getRow is not available to functions|getRow=undefined/);
+  // the process still serves everyone
+  const after = await api.invoke(victim, victimFn, victimCall(7));
+  t.deepEqual(after.body.data, expected(7));
+  await victimIsUnharmed(t);
+});
+
+test.serial('7. one account\'s endless loops, direct or through an event, do not make another account time out or be blamed', async (t) => {
+  const loops = await Promise.all(Array.from({ length: 4 }, (_, i) =>
+    api.createFunction(attacker, { name: `loop${i}`, function_js: 'while (true) {}', events: ['flood'] })));
+  const flood = [
+    ...loops.map((id) => api.invoke(attacker, id)),
+    ...loops.map((id) => api.invoke(attacker, id)),
+    api.call('POST', `/v2/accounts/${attacker.accountId}/events/flood/invoke`, { token: attacker.token, body: { data: {} } })
+  ];
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 3; i++) {
+    const answer = await api.invoke(victim, victimFn, victimCall(i));
+    t.is(answer.status, 200, `the victim answers during the flood: ${answer.text}`);
+    t.deepEqual(answer.body.data, expected(i));
+  }
+  const answers = await Promise.all(flood);
+  for (const answer of answers.slice(0, -1)) t.true([429, 504].includes(answer.status), `${answer.status} ${answer.text}`);
+  await victimIsUnharmed(t);
+});
+
+test.serial('8. results answer alike on every engine: arrays, functions, symbols and cycles are not callflows', async (t) => {
+  for (const [body, problem] of [
+    ["return {module: 'tts', data: []};", /callflow\.data must be an object, got an array/],
+    ['return function () {};', /callflow is a function/],
+    ["return {module: 'tts', data: {f: function () {}}};", /callflow\.data\.f is a function/],
+    ["var s = Function('return Symbol')(); return {module: 'tts', data: {s: s('x')}};", /callflow\.data\.s is a symbol/],
+    ["var d = {}; d.self = d; return {module: 'tts', data: d};", /refers back to itself/],
+    ["return {module: 'tts', data: {n: 1 / 0}};", /Infinity/],
+    ['return;', /got undefined \(did the function return a value\?\)/]
+  ] as const) {
+    const fn = await api.createFunction(attacker, { name: 'odd', function_js: body });
+    const answer = await api.invoke(attacker, fn);
+    t.is(answer.status, 500, body);
+    t.is(answer.body.message, 'invalid_callflow', body);
+    t.regex(JSON.stringify(answer.body.data), problem, body);
+  }
+});
+
+test.serial('8. error messages name what failed without the server\'s paths', async (t) => {
+  const fn = await api.createFunction(attacker, {
+    name: 'paths', function_js: "throw new Error('failed at /opt/couchdb/share/server/main.js:1234:5 and C:\\\\couch\\\\main.js');"
+  });
+  const answer = await api.invoke(attacker, fn);
+  t.is(answer.status, 500);
+  t.is(answer.body.data.message, 'Error: failed at <server> and <server>');
+  const undeclared = await api.createFunction(attacker, { name: 'undeclared', function_js: 'return {module: nothing, data: {}};' });
+  const missing = await api.invoke(attacker, undeclared);
+  t.regex(missing.body.data.message, /nothing.*not defined.*declare it with var/);
+});
