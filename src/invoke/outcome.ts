@@ -40,6 +40,6 @@ export function classifyShow(functionId: string, status: number, text: string): 
     if (/time/i.test(reason)) return fault('timeout', gatewayTimeout('the function ran past its time limit'), 'ran past its time limit');
     return fault('function_error', new ApiError(500, 'function_error', { message: reason }), reason);
   }
-  if (body.error === 'eval_blocked') return fault('unavailable', unavailable(reason), reason);
+  if (body.error === 'eval_blocked' || body.error === 'lockdown_failed') return fault('unavailable', unavailable(reason), reason);
   return fault('unavailable', unavailable(`the functions database answered ${status} ${body.error ?? ''}`.trim()), reason);
 }

@@ -155,9 +155,9 @@ function removeRegExpStatics(global: any): void {
   }
 }
 
-/** Locks the realm of `global` once; later calls cost one check. */
-export function lockdown(global: any): void {
-  if (locked) return;
+/** Locks the realm of `global` once (later calls cost one check); false if it could not. */
+export function lockdown(global: any): boolean {
+  if (locked) return true;
   if (!isFrozen(global)) {
     for (var q = 0; q < QUERY_SERVER_NAMES.length; q++) {
       var name = QUERY_SERVER_NAMES[q];
@@ -171,5 +171,6 @@ export function lockdown(global: any): void {
     }
   }
   harden(global, [global, FunctionCtor('')].concat(hiddenIntrinsics()));
-  locked = true;
+  locked = isFrozen(global) && isFrozen(global.Object.prototype);
+  return locked;
 }

@@ -55,7 +55,8 @@ export default function wh(doc: any, req: any): ShowResponse {
   } catch (e) {
     return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
   }
-  lockdown(global);
+  // never run customer code in a realm that is not locked: fail closed
+  if (!lockdown(global)) return answer(500, 'lockdown_failed', 'this JS engine would not freeze the shared realm; functions cannot run safely here');
   if (!doc) return answer(404, 'not_found', 'function not found');
   if (doc.pvt_type !== 'function' || typeof doc.function_js !== 'string') {
     return answer(404, 'not_found', 'not a function document');
