@@ -1,9 +1,10 @@
 // Accounts and their tree. A request on account A is allowed when A is the
 // caller's own account or a descendant of it, or the caller is the master.
-import type { DocumentScope } from 'nano';
 import { apiKeyHash, newApiKey } from '../auth/api-keys.js';
-import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
-import { badIdentifier, forbidden, invalidRequest } from '../http/errors.js';
+import type { CouchDatabase } from '../couch/database.js';
+import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { CouchError } from '../couch/request.js';
+import { badIdentifier, forbidden, invalidRequest } from '../errors.js';
 
 export interface AccountDoc extends StoredDoc {
   name: string;
@@ -24,12 +25,12 @@ const CACHE_MS = 60_000;
 export class AccountDirectory {
   private readonly cache = new Map<string, { doc: AccountDoc | null; until: number }>();
 
-  constructor(private readonly db: DocumentScope<AccountDoc>, private readonly system: DocumentScope<StoredDoc>) {}
+  constructor(private readonly db: CouchDatabase<AccountDoc>, private readonly system: CouchDatabase<StoredDoc>) {}
 
   async find(id: string): Promise<AccountDoc | null> {
     const hit = this.cache.get(id);
     if (hit && hit.until > Date.now()) return hit.doc;
-    const found = await getOrNull(this.db, id);
+    const found = await this.db.get(id);
     const doc = found?.pvt_type === 'account' ? found : null;
     this.cache.set(id, { doc, until: Date.now() + CACHE_MS });
     return doc;
@@ -57,8 +58,8 @@ export class AccountDirectory {
   }
 
   async byApiKey(key: string): Promise<AccountDoc | null> {
-    const { rows } = await this.db.view<null>('accounts', 'by_api_key', { key: apiKeyHash(key), include_docs: true }).catch((err) => { throw couchFailure(err); });
-    const doc = rows[0]?.doc as AccountDoc | undefined;
+    const { rows } = await this.db.view<null>('accounts', 'by_api_key', { key: apiKeyHash(key), include_docs: true });
+    const doc = rows[0]?.doc;
     return doc && doc.enabled !== false ? doc : null;
   }
 
@@ -74,7 +75,7 @@ export class AccountDirectory {
 
   async save(doc: AccountDoc): Promise<AccountDoc> {
     const saved = { ...doc, pvt_modified: gregorianNow() };
-    const { rev } = await this.db.insert(saved).catch((err) => { throw couchFailure(err, doc._id); });
+    const rev = await this.db.put(saved);
     this.forget(doc._id);
     return { ...saved, _rev: rev };
   }
@@ -82,18 +83,18 @@ export class AccountDirectory {
   async remove(doc: AccountDoc): Promise<void> {
     if (doc.pvt_superduper_admin) throw forbidden('the master account cannot be deleted');
     if ((await this.children(doc._id)).length > 0) throw invalidRequest('delete the account\'s sub-accounts first');
-    await this.db.destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    await this.db.remove(doc._id, doc._rev!);
     this.forget(doc._id);
   }
 
   async children(id: string): Promise<{ id: string; name: string }[]> {
-    const { rows } = await this.db.view<string>('accounts', 'by_parent', { key: id }).catch((err) => { throw couchFailure(err); });
+    const { rows } = await this.db.view<string>('accounts', 'by_parent', { key: id });
     return rows.map((row) => ({ id: row.id, name: row.value }));
   }
 
   /** Every account below id, at any depth. */
   async descendants(id: string): Promise<string[]> {
-    const { rows } = await this.db.view<null>('accounts', 'by_ancestor', { key: id }).catch((err) => { throw couchFailure(err); });
+    const { rows } = await this.db.view<null>('accounts', 'by_ancestor', { key: id });
     return rows.map((row) => row.id);
   }
 
@@ -101,14 +102,13 @@ export class AccountDirectory {
    * (COUCHFN_MASTER_API_KEY) becomes its key; without one a key is generated
    * and returned once. Safe when several processes start together. */
   async ensureMaster(apiKey?: string): Promise<{ account: AccountDoc; generatedKey?: string }> {
-    let pointer: StoredDoc & { account_id?: string };
     try {
-      pointer = await this.system.insert({ _id: MASTER_POINTER, account_id: newId() }).then(() => this.system.get(MASTER_POINTER));
+      await this.system.put({ _id: MASTER_POINTER, account_id: newId() });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-      pointer = await this.system.get(MASTER_POINTER);
+      if (!(err instanceof CouchError && err.status === 409)) throw err;
     }
-    const id = pointer.account_id as string;
+    const pointer = await this.system.get(MASTER_POINTER);
+    const id = pointer!.account_id as string;
     const existing = await this.find(id);
     if (existing) {
       if (apiKey && existing.pvt_api_key_hash !== apiKeyHash(apiKey)) {
@@ -126,7 +126,7 @@ export class AccountDirectory {
       return { account: await this.save(master), generatedKey: apiKey ? undefined : key };
     } catch (err) {
       // another process made it first; its key was printed there
-      if ((err as { status?: number }).status === 409) return { account: (await this.find(id))! };
+      if (err instanceof CouchError && err.status === 409) return { account: (await this.find(id))! };
       throw err;
     }
   }

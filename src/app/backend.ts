@@ -1,7 +1,7 @@
 // The main CouchDB: COUCHDB_URL when given, else the embedded server.
 import type { Config } from '../config.js';
 import { readDesignDocs } from '../build/designdocs.js';
-import { deployDesignDocs, type DeployResult } from '../couch/deploy.js';
+import { deployDesignDocs } from '../couch/deploy.js';
 import { startEmbeddedCouch } from '../embedded/server.js';
 import { compiledDesignDocs } from '../paths.js';
 
@@ -9,18 +9,19 @@ export interface Backend {
   /** with admin credentials */
   url: string;
   embedded: boolean;
-  deployed: DeployResult[];
   close(): Promise<void>;
 }
 
 export async function startBackend(config: Config): Promise<Backend> {
   const docs = readDesignDocs(compiledDesignDocs);
   if (config.couchdbUrl) {
-    return { url: config.couchdbUrl, embedded: false, deployed: await deployDesignDocs(config.couchdbUrl, docs), close: async () => {} };
+    await deployDesignDocs(config.couchdbUrl, docs);
+    return { url: config.couchdbUrl, embedded: false, close: async () => {} };
   }
   const couch = await startEmbeddedCouch({ dataDir: config.dataDir, port: config.embeddedPort, show: { timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency } });
   try {
-    return { url: couch.url, embedded: true, deployed: await deployDesignDocs(couch.url, docs), close: () => couch.close() };
+    await deployDesignDocs(couch.url, docs);
+    return { url: couch.url, embedded: true, close: () => couch.close() };
   } catch (err) {
     await couch.close();
     throw err;

@@ -2,26 +2,28 @@
 // COUCHDB_URL) with design docs deployed, the services, the REST API.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { AccountDirectory, type AccountDoc } from '../accounts/directory.js';
-import { OAUTH_CLIENTS_DB, OAuthClients } from '../auth/oauth-clients.js';
+import { OAUTH_CLIENTS_DB, OAuthClients, type OAuthClientDoc } from '../auth/oauth-clients.js';
 import { Tokens } from '../auth/tokens.js';
 import { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import { openConnection } from '../couch/connection.js';
 import { ChangesFollower } from '../couch/changes.js';
+import { CouchDatabase } from '../couch/database.js';
 import { ensureDatabase } from '../couch/deploy.js';
 import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
-import { FunctionStore } from '../functions/store.js';
-import { buildApp } from '../http/app.js';
+import { FUNCTIONS_DB, FunctionStore } from '../functions/store.js';
+import { buildApp } from './api.js';
 import { ATTEMPTS_DB, AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
 import { AutoDisabler } from '../invoke/disabler.js';
 import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
-import { StorageService } from '../storage/service.js';
+import { ShowEngine } from '../invoke/show-engine.js';
+import { StorageService, type PlanDoc } from '../storage/service.js';
 import { readDesignDocs } from '../build/designdocs.js';
 import { compiledDesignDocs } from '../paths.js';
 import { startBackend, type Backend } from './backend.js';
-import type { Services } from './services.js';
+import type { Services } from '../http/services.js';
 
 export interface Couchfn {
   app: FastifyInstance;
@@ -35,32 +37,29 @@ export interface Couchfn {
 
 export async function createServices(config: Config, couchUrl: string, log: (err: unknown) => void): Promise<Services> {
   const main = openConnection('main', couchUrl, config.couchTimeoutMs);
-  await ensureDatabase(main.server, 'system_data');
-  const system = main.server.use<StoredDoc>('system_data');
+  await ensureDatabase(main, 'system_data');
+  const onMain = <D extends { _id: string; _rev?: string }>(name: string) => new CouchDatabase<D>(() => main, name);
+  const system = onMain<StoredDoc>('system_data');
   const routing = new Routing(main);
   const functions = new FunctionStore(routing);
+  const attempts = new AttemptLog(onMain<AttemptsDoc>(ATTEMPTS_DB), { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses }, log);
   const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
-  const attempts = new AttemptLog(
-    () => main.server.use<AttemptsDoc>(ATTEMPTS_DB),
-    { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses },
-    (accountId, doc) => disabler.check(accountId, doc),
-    log
-  );
-  const invoker = new Invoker(functions, routing, attempts, {
+  const engine = new ShowEngine(() => routing.functions(), FUNCTIONS_DB);
+  const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
-  });
+  }, log);
   return {
     config,
     routing,
-    accounts: new AccountDirectory(main.server.use('accounts'), system),
+    accounts: new AccountDirectory(onMain<AccountDoc>('accounts'), system),
     tokens: await Tokens.load(system),
     functions,
     attempts,
     invoker,
-    events: new EventDispatcher(routing, invoker, config.accountConcurrency),
-    oauthClients: new OAuthClients(main.server.use(OAUTH_CLIENTS_DB)),
+    events: new EventDispatcher(functions, invoker, config.accountConcurrency),
+    oauthClients: new OAuthClients(onMain<OAuthClientDoc>(OAUTH_CLIENTS_DB)),
     engine: new EngineProbe(routing),
-    storage: new StorageService(system as never, routing, {
+    storage: new StorageService(onMain<PlanDoc>('system_data'), routing, {
       couchTimeoutMs: config.couchTimeoutMs, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
     })
   };
@@ -70,21 +69,21 @@ export async function startCouchfn(config: Config, logger: FastifyServerOptions[
   const backend = await startBackend(config);
   try {
     let app: FastifyInstance | undefined;
-    const services = await createServices(config, backend.url, (err) => app?.log.warn({ err }, 'attempt not recorded'));
+    const services = await createServices(config, backend.url, (err) => app?.log.warn({ err }, 'attempt or auto-disable not recorded'));
     const { account, generatedKey } = await services.accounts.ensureMaster(config.masterApiKey);
     await services.storage.apply();
     app = await buildApp(services, logger);
-    const accountChanges = new ChangesFollower(services.routing.main.server, 'accounts', {
+    const accountChanges = new ChangesFollower(services.routing.main, 'accounts', {
       onChange: (id) => services.accounts.forget(id),
       onReset: () => services.accounts.forgetAll()
     });
     // a client revoked through another process stops working here too
-    const clientChanges = new ChangesFollower(services.routing.main.server, OAUTH_CLIENTS_DB, {
+    const clientChanges = new ChangesFollower(services.routing.main, OAUTH_CLIENTS_DB, {
       onChange: (id) => services.oauthClients.forget(id),
       onReset: () => services.oauthClients.forgetAll()
     });
     // another process may change the storage plan: route as it says
-    const planChanges = new ChangesFollower(services.routing.main.server, 'system_data', {
+    const planChanges = new ChangesFollower(services.routing.main, 'system_data', {
       onChange: (id) => { if (id === 'system') services.storage.apply().catch((err) => app?.log.warn({ err }, 'storage plan not applied')); }
     });
     return {

@@ -4,9 +4,10 @@
 // cached and followed through the changes feed, so revoking one stops its
 // tokens in every process.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DocumentScope } from 'nano';
-import { couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
-import { badIdentifier } from '../http/errors.js';
+import { LRUCache } from 'lru-cache';
+import type { CouchDatabase } from '../couch/database.js';
+import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier } from '../errors.js';
 
 export const OAUTH_CLIENTS_DB = 'oauth_clients';
 export const SCOPES = ['functions.invoke', 'functions.read', 'functions.write'] as const;
@@ -24,9 +25,9 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest();
 const CACHE_LIMIT = 10_000;
 
 export class OAuthClients {
-  private readonly active = new Map<string, boolean>();
+  private readonly active = new LRUCache<string, boolean>({ max: CACHE_LIMIT });
 
-  constructor(private readonly db: DocumentScope<OAuthClientDoc>) {}
+  constructor(private readonly db: CouchDatabase<OAuthClientDoc>) {}
 
   async create(accountId: string, fields: { name: string; scopes: Scope[] }): Promise<{ doc: OAuthClientDoc; secret: string }> {
     const secret = randomBytes(32).toString('base64url');
@@ -35,12 +36,12 @@ export class OAuthClients {
       ...fields, _id: newId(), pvt_type: 'oauth_client', pvt_account_id: accountId,
       pvt_secret_hash: hash(secret).toString('hex'), pvt_created: now, pvt_modified: now
     } as OAuthClientDoc;
-    const { rev } = await this.db.insert(doc).catch((err) => { throw couchFailure(err); });
+    const rev = await this.db.put(doc);
     return { doc: { ...doc, _rev: rev }, secret };
   }
 
   private async read(id: string): Promise<OAuthClientDoc | null> {
-    const doc = await getOrNull(this.db, id);
+    const doc = await this.db.get(id);
     return doc?.pvt_type === 'oauth_client' ? doc : null;
   }
 
@@ -51,13 +52,12 @@ export class OAuthClients {
   }
 
   async list(accountId: string): Promise<OAuthClientDoc[]> {
-    const { rows } = await this.db.view<null>('oauth_clients', 'by_account', { key: accountId, include_docs: true })
-      .catch((err) => { throw couchFailure(err); });
-    return rows.map((r) => r.doc as OAuthClientDoc);
+    const { rows } = await this.db.view<null>('oauth_clients', 'by_account', { key: accountId, include_docs: true });
+    return rows.map((r) => r.doc!);
   }
 
   async revoke(doc: OAuthClientDoc): Promise<void> {
-    await this.db.destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    await this.db.remove(doc._id, doc._rev!);
     this.forget(doc._id);
   }
 
@@ -76,7 +76,6 @@ export class OAuthClients {
     const known = this.active.get(id);
     if (known !== undefined) return known;
     const exists = (await this.read(id)) !== null;
-    if (this.active.size >= CACHE_LIMIT) this.active.delete(this.active.keys().next().value!);
     this.active.set(id, exists);
     return exists;
   }

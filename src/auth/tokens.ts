@@ -1,10 +1,12 @@
 // Auth tokens: HS256 JWTs with account_id, one hour long. The signing key is
 // shared through CouchDB so that every proxy process accepts every token.
 import { randomBytes } from 'node:crypto';
-import type { DocumentScope } from 'nano';
 import { SignJWT, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { CouchDatabase } from '../couch/database.js';
 import type { StoredDoc } from '../couch/docs.js';
-import { invalidCredentials } from '../http/errors.js';
+import { CouchError } from '../couch/request.js';
+import { invalidCredentials } from '../errors.js';
 
 export const TOKEN_SECONDS = 3600;
 const KEY_DOC = 'token_signing_key';
@@ -14,18 +16,18 @@ export interface TokenClaims { accountId: string; exp: number; scope?: string[];
 
 export class Tokens {
   // Verified tokens, so the hot path does not check the same signature twice.
-  private readonly verified = new Map<string, TokenClaims>();
+  private readonly verified = new LRUCache<string, TokenClaims>({ max: CACHE_LIMIT });
 
   private constructor(private readonly secret: Uint8Array) {}
 
-  static async load(system: DocumentScope<StoredDoc>): Promise<Tokens> {
+  static async load(system: CouchDatabase<StoredDoc>): Promise<Tokens> {
     try {
-      await system.insert({ _id: KEY_DOC, key: randomBytes(32).toString('base64') });
+      await system.put({ _id: KEY_DOC, key: randomBytes(32).toString('base64') });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+      if (!(err instanceof CouchError && err.status === 409)) throw err;
     }
     const doc = await system.get(KEY_DOC);
-    return new Tokens(Buffer.from(doc.key as string, 'base64'));
+    return new Tokens(Buffer.from(doc!.key as string, 'base64'));
   }
 
   async issue(accountId: string, extra: Record<string, unknown> = {}, seconds = TOKEN_SECONDS): Promise<{ token: string; exp: number }> {
@@ -55,7 +57,6 @@ export class Tokens {
       scope: typeof payload.scope === 'string' ? payload.scope.split(' ') : undefined,
       clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined
     };
-    if (this.verified.size >= CACHE_LIMIT) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, claims);
     return claims;
   }

@@ -1,4 +1,5 @@
 // Which JavaScript engine the functions connection runs, for GET /v2/functions.
+import { describeServer } from '../couch/server.js';
 import type { Routing } from '../couch/routing.js';
 
 const CACHE_MS = 60_000;
@@ -17,11 +18,9 @@ export class EngineProbe {
   }
 
   private async detect(): Promise<string> {
-    const server = this.routing.functions().server;
-    const root = (await server.request({ path: '' })) as { version?: string; vendor?: { name?: string } };
-    if (/pouchdb/i.test(root.vendor?.name ?? '')) return 'quickjs (couchfn embedded, sandboxed)';
-    const configured = await server.request({ path: '_node/_local/_config/couchdb/js_engine' }).catch(() => null);
-    if (typeof configured === 'string' && configured) return `${configured} (CouchDB ${root.version})`;
-    return `spidermonkey (CouchDB ${root.version}; new Function needs couchjs --eval)`;
+    const server = await describeServer(this.routing.functions());
+    if (server.embedded) return 'quickjs (couchfn embedded, sandboxed)';
+    if (server.jsEngine) return `${server.jsEngine} (CouchDB ${server.version})`;
+    return `spidermonkey (CouchDB ${server.version}; new Function needs couchjs --eval)`;
   }
 }

@@ -4,7 +4,8 @@
 // longpoll open: the same on CouchDB and the embedded server (whose longpoll
 // ignores `timeout`), and nothing is left hanging at shutdown. It survives
 // CouchDB going away, resuming from the last sequence it saw.
-import type { ServerScope } from 'nano';
+import type { Connection } from './connection.js';
+import { CouchDatabase } from './database.js';
 
 export interface ChangesOptions {
   intervalMs?: number;
@@ -21,7 +22,10 @@ export class ChangesFollower {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly server: ServerScope, private readonly db: string, private readonly options: ChangesOptions) {
+  private readonly db: CouchDatabase<{ _id: string }>;
+
+  constructor(connection: Connection, name: string, private readonly options: ChangesOptions) {
+    this.db = new CouchDatabase(() => connection, name);
     this.schedule(0);
   }
 
@@ -37,9 +41,7 @@ export class ChangesFollower {
   async poll(): Promise<void> {
     try {
       for (;;) {
-        const feed = (await this.server.request({ db: this.db, path: '_changes', qs: { since: this.since, limit: BATCH } })) as {
-          results: { id: string }[]; last_seq: string | number;
-        };
+        const feed = await this.db.changes({ since: this.since, limit: BATCH });
         if (this.stopped) return;
         for (const change of feed.results) this.options.onChange(change.id);
         this.since = feed.last_seq;

@@ -1,10 +1,13 @@
 // Pushes compiled design documents, creating their databases admin-only.
 // Only what changed is written, so a second run changes nothing.
-import nano, { type ServerScope } from 'nano';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
+import { openConnection, type Connection } from './connection.js';
+import { CouchDatabase } from './database.js';
 
 export type DeployStatus = 'created' | 'updated' | 'unchanged';
 export interface DeployResult { database: string; id: string; status: DeployStatus }
+
+type Doc = { _id: string; _rev?: string; [key: string]: unknown };
 
 // Only server admins may read or write; an empty _security would leave the
 // database open on some servers.
@@ -20,35 +23,29 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export async function ensureDatabase(server: ServerScope, name: string): Promise<void> {
-  try {
-    await server.db.create(name);
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 412) throw err;
-  }
-  const security = await server.request({ db: name, path: '_security' });
-  if (canonical(security) !== canonical(ADMIN_ONLY)) {
-    await server.request({ db: name, path: '_security', method: 'PUT', body: ADMIN_ONLY });
-  }
+/** Creates the database if it is missing and keeps it admin-only. */
+export async function ensureDatabase(connection: Connection, name: string): Promise<void> {
+  const db = new CouchDatabase<Doc>(() => connection, name);
+  await db.create();
+  if (canonical(await db.security()) !== canonical(ADMIN_ONLY)) await db.setSecurity(ADMIN_ONLY);
 }
 
-async function pushDoc(server: ServerScope, { database, doc }: BuiltDesignDoc): Promise<DeployResult> {
-  const db = server.use<Record<string, unknown>>(database);
-  let current: (Record<string, unknown> & { _rev?: string }) | null = null;
-  try {
-    current = await db.get(doc._id);
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-  }
+async function pushDoc(connection: Connection, { database, doc }: BuiltDesignDoc): Promise<DeployResult> {
+  const db = new CouchDatabase<Doc>(() => connection, database);
+  const current = await db.get(doc._id);
   if (current && canonical(current) === canonical(doc)) return { database, id: doc._id, status: 'unchanged' };
-  await db.insert({ ...doc, ...(current ? { _rev: current._rev } : {}) });
+  await db.put({ ...doc, ...(current ? { _rev: current._rev } : {}) });
   return { database, id: doc._id, status: current ? 'updated' : 'created' };
 }
 
 export async function deployDesignDocs(couchUrl: string, docs: BuiltDesignDoc[]): Promise<DeployResult[]> {
-  const server = nano(couchUrl);
-  for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(server, database);
-  const results: DeployResult[] = [];
-  for (const doc of docs) results.push(await pushDoc(server, doc));
-  return results;
+  const connection = openConnection('deploy', couchUrl, 30_000);
+  try {
+    for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(connection, database);
+    const results: DeployResult[] = [];
+    for (const doc of docs) results.push(await pushDoc(connection, doc));
+    return results;
+  } finally {
+    await connection.close();
+  }
 }

@@ -1,9 +1,7 @@
 // Helpers every document store shares: ids, Kazoo's timestamps, the split
-// between public fields and private ones, and CouchDB answers as API errors.
+// between public fields and private ones, the revision rule, Kazoo's PATCH.
 import { randomBytes } from 'node:crypto';
-import type { DocumentScope } from 'nano';
-import { ApiError, badIdentifier, conflict, gatewayTimeout, unavailable } from '../http/errors.js';
-import { networkCode } from './errors.js';
+import { conflict } from '../errors.js';
 
 export interface StoredDoc { _id: string; _rev?: string; [key: string]: unknown }
 
@@ -41,36 +39,15 @@ export function checkRevision(expected: string | undefined, current: string | un
   if (expected && expected !== current) throw conflict(`revision ${expected} is not the current one`);
 }
 
-/** Kazoo's PATCH: request wins, objects merge deeply, null removes. */
+/** Kazoo's PATCH (kz_json:merge_left): request wins, objects merge deeply,
+ * null removes, an empty object empties. */
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...target };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete merged[key];
-    else if (typeof value === 'object' && !Array.isArray(value) && typeof merged[key] === 'object' && merged[key] !== null && !Array.isArray(merged[key])) {
-      merged[key] = mergePatch(merged[key] as Record<string, unknown>, value as Record<string, unknown>);
-    } else merged[key] = value;
+    else if (isObject(value) && Object.keys(value).length > 0) merged[key] = mergePatch(isObject(merged[key]) ? merged[key] : {}, value);
+    else merged[key] = value;
   }
   return merged;
-}
-
-/** A CouchDB failure as the API reports it; `id` names the doc for a 404. */
-export function couchFailure(err: unknown, id?: string): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = err as { statusCode?: number; reason?: string; name?: string; message?: string };
-  if (e.statusCode === 404 && id) return badIdentifier(id);
-  if (e.statusCode === 409) return conflict();
-  if (e.statusCode === 403) return new ApiError(400, 'validation error', { cause: e.reason });
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.message ?? '')) return gatewayTimeout('the datastore did not answer in time');
-  if (!e.statusCode || networkCode(err)) return unavailable('the datastore cannot be reached');
-  return new ApiError(e.statusCode >= 500 ? 503 : 500, e.statusCode >= 500 ? 'datastore_fault' : 'unspecified', { cause: e.reason });
-}
-
-/** The doc, or null when there is none by that id; other failures as API errors. */
-export async function getOrNull<D>(db: DocumentScope<D>, id: string): Promise<(D & { _id: string; _rev: string }) | null> {
-  try {
-    return await db.get(id);
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return null;
-    throw couchFailure(err);
-  }
 }

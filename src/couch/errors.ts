@@ -1,5 +1,5 @@
 // One readable line for any failure talking to CouchDB, credentials scrubbed.
-export interface CouchErrorShape { statusCode?: number; error?: string; reason?: string; message?: string; cause?: { code?: string; cause?: { code?: string } } }
+import { CouchError } from './request.js';
 
 export function redact(url: string): string {
   try {
@@ -11,18 +11,13 @@ export function redact(url: string): string {
   }
 }
 
-export function networkCode(err: unknown): string | undefined {
-  const e = err as CouchErrorShape;
-  // nano folds fetch's cause into its message: "... Reason: Error: connect ECONNREFUSED ..."
-  return e.cause?.code ?? e.cause?.cause?.code ?? /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(e.message ?? '')?.[1];
-}
-
 export function describeCouchError(err: unknown, url: string): string {
-  const e = err as CouchErrorShape;
   const where = redact(url);
-  if (e.statusCode === 401) return `CouchDB at ${where} refused the credentials (401 ${e.reason ?? e.error ?? 'unauthorized'})`;
-  if (e.statusCode) return `CouchDB at ${where} answered ${e.statusCode} ${e.error ?? ''}: ${e.reason ?? e.message ?? ''}`.trim();
-  const code = networkCode(err);
-  if (code) return `cannot reach CouchDB at ${where} (${code})`;
-  return `CouchDB at ${where}: ${e.message ?? String(err)}`;
+  if (err instanceof CouchError) {
+    if (err.status === 401) return `CouchDB at ${where} refused the credentials (401 ${err.reason || err.error})`;
+    if (err.status === 0 && err.error === 'timeout') return `CouchDB at ${where} did not answer in time`;
+    if (err.status === 0) return `cannot reach CouchDB at ${where} (${err.code})`;
+    return `CouchDB at ${where} answered ${err.status} ${err.error}: ${err.reason}`;
+  }
+  return `CouchDB at ${where}: ${(err as Error)?.message ?? String(err)}`;
 }

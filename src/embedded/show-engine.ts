@@ -55,7 +55,7 @@ export class ShowEngine {
   }
 
   run({ account, ...request }: Request): Promise<ShowOutcome> {
-    if (this.closed) return Promise.resolve({ ok: false, failure: 'crashed', message: 'show engine is closed' });
+    if (this.closed) return Promise.resolve({ ok: false, failure: 'closed', message: 'show engine is closed' });
     const queue = this.queues.get(account) ?? [];
     if (queue.length >= this.queuedPerAccount) {
       return Promise.resolve({ ok: false, failure: 'busy', message: `this account already has ${queue.length} calls waiting for the show engine` });
@@ -76,11 +76,11 @@ export class ShowEngine {
   async close(): Promise<void> {
     this.closed = true;
     for (const queue of this.queues.values()) {
-      for (const pending of queue) this.settle(pending, { ok: false, failure: 'crashed', message: 'show engine is closed' });
+      for (const pending of queue) this.settle(pending, { ok: false, failure: 'closed', message: 'show engine is closed' });
     }
     this.queues.clear();
     this.turns.length = 0;
-    await Promise.all(this.slots.map((slot) => this.retire(slot, 'show engine is closed')));
+    await Promise.all(this.slots.map((slot) => this.retire(slot, 'show engine is closed', 'closed')));
   }
 
   private settle(pending: Pending, outcome: ShowOutcome): void {
@@ -154,7 +154,7 @@ export class ShowEngine {
     pending.resolve(outcome);
   }
 
-  private async retire(slot: Slot, message: string, failure: 'timeout' | 'crashed' = 'crashed'): Promise<void> {
+  private async retire(slot: Slot, message: string, failure: 'timeout' | 'crashed' | 'closed' = 'crashed'): Promise<void> {
     this.finish(slot, { ok: false, failure, message });
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});

@@ -11,8 +11,8 @@ export interface ShowJob {
   timeoutMs: number;
 }
 
-/** busy: the call never ran (its account's queue was full, or no worker was free in time) */
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy';
+/** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping */
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
 export type ShowOutcome =

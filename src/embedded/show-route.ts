@@ -33,6 +33,7 @@ export function matchShow(url: string): ShowTarget | null {
 function respond(res: ServerResponse, outcome: ShowOutcome, docMissing: boolean): void {
   if (!outcome.ok) {
     if (outcome.failure === 'busy') return send(res, 429, { error: 'too_many_requests', reason: outcome.message });
+    if (outcome.failure === 'closed') return send(res, 503, { error: 'service_unavailable', reason: outcome.message });
     if (outcome.failure === 'render_error' && docMissing) return send(res, 404, { error: 'not_found', reason: 'missing' });
     if (outcome.failure === 'render_error' || outcome.failure === 'compilation_error') {
       return send(res, 500, { error: outcome.failure, reason: `function raised error: ${outcome.message}` });

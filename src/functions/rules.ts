@@ -2,8 +2,8 @@
 // (line and column of the first problem) and a size limit.
 import { parse } from 'acorn';
 import { functionSchema } from '../schemas/index.js';
-import { bodyAjv, fieldErrors } from '../http/validation.js';
-import { validationError, type FieldErrors } from '../http/errors.js';
+import { bodyAjv, fieldErrors } from '../schemas/validate.js';
+import { validationError, type FieldErrors } from '../errors.js';
 
 const { $id: _id, ...schema } = functionSchema;
 const validateSchema = bodyAjv.compile(schema);

@@ -1,10 +1,11 @@
 // Function documents in the `functions` database, wherever routing puts it.
 // A function belongs to one account for life (validate_doc_update refuses a
 // move), so a function's owner can be remembered once read.
-import type { DocumentScope } from 'nano';
+import { LRUCache } from 'lru-cache';
+import { CouchDatabase } from '../couch/database.js';
 import type { Routing } from '../couch/routing.js';
-import { checkRevision, couchFailure, getOrNull, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
-import { badIdentifier } from '../http/errors.js';
+import { checkRevision, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { badIdentifier } from '../errors.js';
 
 export const FUNCTIONS_DB = 'functions';
 
@@ -65,16 +66,14 @@ function matches(value: ListingValue, filters: Record<string, string>): boolean 
 }
 
 export class FunctionStore {
-  private readonly owners = new Map<string, string>();
+  private readonly owners = new LRUCache<string, string>({ max: OWNER_CACHE_LIMIT });
+  private readonly db: CouchDatabase<FunctionDoc>;
 
-  constructor(private readonly routing: Routing) {}
-
-  private db(): DocumentScope<FunctionDoc> {
-    return this.routing.functions().server.use<FunctionDoc>(FUNCTIONS_DB);
+  constructor(private readonly routing: Routing) {
+    this.db = new CouchDatabase(() => routing.functions(), FUNCTIONS_DB);
   }
 
   private remember(id: string, accountId: string): void {
-    if (this.owners.size >= OWNER_CACHE_LIMIT) this.owners.delete(this.owners.keys().next().value!);
     this.owners.set(id, accountId);
   }
 
@@ -87,7 +86,7 @@ export class FunctionStore {
   }
 
   private async read(id: string): Promise<FunctionDoc | null> {
-    const doc = await getOrNull(this.db(), id);
+    const doc = await this.db.get(id);
     if (doc?.pvt_type !== 'function') return null;
     this.remember(id, doc.pvt_account_id);
     return doc;
@@ -117,7 +116,7 @@ export class FunctionStore {
 
   private async write(doc: FunctionDoc): Promise<FunctionDoc> {
     await this.routing.writable();
-    const { rev } = await this.db().insert(doc).catch((err) => { throw couchFailure(err, doc._id); });
+    const rev = await this.db.put(doc);
     this.remember(doc._id, doc.pvt_account_id);
     return { ...doc, _rev: rev };
   }
@@ -125,7 +124,7 @@ export class FunctionStore {
   async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
     checkRevision(expectedRev, doc._rev);
     await this.routing.writable();
-    await this.db().destroy(doc._id, doc._rev!).catch((err) => { throw couchFailure(err, doc._id); });
+    await this.db.remove(doc._id, doc._rev!);
     this.owners.delete(doc._id);
   }
 
@@ -136,9 +135,9 @@ export class FunctionStore {
     let startId = query.startKey ?? '';
     let skip = 0;
     for (;;) {
-      const { rows } = await this.db().view<ListingValue>('functions', 'crossbar_listing', {
+      const { rows } = await this.db.view<ListingValue>('functions', 'crossbar_listing', {
         startkey: [accountId, startId], endkey: [accountId, {}], limit: LIST_CHUNK, skip
-      }).catch((err) => { throw couchFailure(err); });
+      });
       for (const row of rows) {
         if (!matches(row.value, query.filters)) continue;
         if (items.length === limit) return { items, next: row.id };
@@ -151,10 +150,15 @@ export class FunctionStore {
     }
   }
 
+  /** The account's enabled functions bound to an event (events_listing: no scan). */
+  async listening(accountId: string, event: string): Promise<string[]> {
+    const { rows } = await this.db.view('functions', 'events_listing', { key: [accountId, event] });
+    return rows.map((row) => row.id);
+  }
+
   /** Every function row of an account (the crossbar_listing range). */
   private async accountRows(accountId: string, includeDocs: boolean) {
-    const { rows } = await this.db().view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}], include_docs: includeDocs })
-      .catch((err) => { throw couchFailure(err); });
+    const { rows } = await this.db.view('functions', 'crossbar_listing', { startkey: [accountId], endkey: [accountId, {}], include_docs: includeDocs });
     return rows;
   }
 
@@ -163,23 +167,23 @@ export class FunctionStore {
   async reenableAutoDisabled(accountId: string): Promise<string[]> {
     const rows = await this.accountRows(accountId, true);
     const now = new Date().toISOString();
-    const docs = rows.map((row) => row.doc as FunctionDoc)
+    const docs = rows.map((row) => row.doc!)
       .filter((doc) => doc && doc.enabled === false && doc.pvt_disabled_by === 'auto')
       .map((doc) => enabledAgain(doc, now));
     if (docs.length === 0) return [];
     await this.routing.writable();
-    const results = await this.db().bulk({ docs }).catch((err) => { throw couchFailure(err); });
-    return results.filter((r) => !r.error).map((r) => r.id!);
+    const results = await this.db.bulk(docs);
+    return results.filter((r) => !r.error).map((r) => r.id);
   }
 
   /** Deletes every function of an account (when the account is deleted). */
   async removeAll(accountId: string): Promise<number> {
     const rows = await this.accountRows(accountId, false);
     if (rows.length === 0) return 0;
-    const { rows: revs } = await this.db().fetchRevs({ keys: rows.map((r) => r.id) });
+    const { rows: revs } = await this.db.allDocs({ keys: rows.map((r) => r.id) });
     await this.routing.writable();
-    const deletions = revs.filter((r) => 'value' in r).map((r) => ({ _id: r.id, _rev: (r as { value: { rev: string } }).value.rev, _deleted: true }));
-    await this.db().bulk({ docs: deletions as unknown as FunctionDoc[] }).catch((err) => { throw couchFailure(err); });
+    const deletions = revs.filter((r) => r.value && !r.value.deleted).map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
+    await this.db.bulk(deletions);
     for (const { _id } of deletions) this.owners.delete(_id);
     return deletions.length;
   }

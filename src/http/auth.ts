@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AccountDirectory, AccountDoc } from '../accounts/directory.js';
 import type { OAuthClients } from '../auth/oauth-clients.js';
 import type { Tokens } from '../auth/tokens.js';
-import { accountDisabled, forbidden, invalidCredentials } from './errors.js';
+import { accountDisabled, forbidden, invalidCredentials } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

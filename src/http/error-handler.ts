@@ -1,20 +1,35 @@
 // The one place any error becomes a response: Kazoo's error envelope.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { couchFailure } from '../couch/docs.js';
+import { CouchError } from '../couch/request.js';
+import { DomainError, validationError } from '../errors.js';
+import { fieldErrors } from '../schemas/validate.js';
 import { failure } from './envelope.js';
-import { ApiError, validationError } from './errors.js';
-import { fieldErrors } from './validation.js';
+import { ApiError, fromDomain } from './errors.js';
+
+/** A CouchDB failure nobody below handled, as the API reports it. */
+function fromCouch(err: CouchError): ApiError {
+  if (err.status === 0 && err.error === 'timeout') return new ApiError(504, 'timeout', { cause: 'the datastore did not answer in time' });
+  if (err.status === 0) return new ApiError(503, 'datastore_unreachable', { cause: 'the datastore cannot be reached' });
+  if (err.status === 409) return new ApiError(409, 'datastore_conflict', { cause: 'the document changed since it was read' });
+  // validate_doc_update refused the document
+  if (err.status === 403) return new ApiError(400, 'validation error', { cause: err.reason });
+  return new ApiError(503, 'datastore_fault', { cause: `the datastore answered ${err.status} ${err.error}` });
+}
+
+function fromValidation(err: FastifyError): ApiError {
+  const where = err.validationContext;
+  const fields = fieldErrors(err.validation as never, where === 'body' ? '/data' : '');
+  if (where === 'body' && err.validation!.some((e) => e.instancePath === '' && (e.params as { missingProperty?: string }).missingProperty === 'data')) {
+    return fromDomain(validationError({ data: { required: { message: 'Field is required but missing' } } }));
+  }
+  return fromDomain(validationError(where === 'body' ? fields : Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${where}.${k}`, v]))));
+}
 
 function apiErrorOf(err: FastifyError): ApiError {
   if (err instanceof ApiError) return err;
-  if (err.validation) {
-    const where = err.validationContext;
-    const fields = fieldErrors(err.validation as never, where === 'body' ? '/data' : '');
-    if (where === 'body' && err.validation.some((e) => e.instancePath === '' && (e.params as { missingProperty?: string }).missingProperty === 'data')) {
-      return validationError({ data: { required: { message: 'Field is required but missing' } } });
-    }
-    return validationError(where === 'body' ? fields : Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${where}.${k}`, v])));
-  }
+  if (err instanceof DomainError) return fromDomain(err);
+  if (err instanceof CouchError) return fromCouch(err);
+  if (err.validation) return fromValidation(err);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiError(413, 'too large', { cause: 'the request body is too large' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError(415, 'unsupported media type', { cause: 'send application/json' });
@@ -22,7 +37,6 @@ function apiErrorOf(err: FastifyError): ApiError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ApiError(400, 'invalid json', { cause: err.message });
   }
   if (err instanceof SyntaxError || err.statusCode === 400) return new ApiError(400, 'invalid json', { cause: err.message });
-  if ('statusCode' in err && (err as { scope?: string }).scope === 'couch') return couchFailure(err);
   return new ApiError(500, 'unspecified', {});
 }
 

@@ -4,8 +4,8 @@
 // Attempts are buffered and written after the caller has its answer;
 // failures are written at once, successes batched each second. Every proxy
 // process merges into the same doc, so counts read from it are global.
-import type { DocumentScope } from 'nano';
-import { couchFailure, getOrNull } from '../couch/docs.js';
+import type { CouchDatabase } from '../couch/database.js';
+import { CouchError } from '../couch/request.js';
 import type { OutcomeKind } from './outcome.js';
 
 export const ATTEMPTS_DB = 'function_attempts';
@@ -31,12 +31,17 @@ export interface AttemptsDoc {
   successes: Attempt[];
 }
 
-interface Pending { accountId: string; attempts: Attempt[] }
+/** Attempts of one function not written yet; `written` settles with the merged doc once they are. */
+interface Pending { accountId: string; attempts: Attempt[]; written: Promise<AttemptsDoc | null>; settle(doc: AttemptsDoc | null): void }
+
+function newPending(accountId: string): Pending {
+  let settle!: (doc: AttemptsDoc | null) => void;
+  const written = new Promise<AttemptsDoc | null>((resolve) => { settle = resolve; });
+  return { accountId, attempts: [], written, settle };
+}
 
 export interface AttemptLogOptions { cap: number; recordSuccesses: boolean; flushMs?: number }
 
-/** Called after a function's failures were written, with the merged doc. */
-export type AfterFailure = (accountId: string, doc: AttemptsDoc) => Promise<void>;
 
 const docId = (functionId: string) => `attempts:${functionId}`;
 const newestFirst = (a: Attempt, b: Attempt) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0);
@@ -48,9 +53,8 @@ export class AttemptLog {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly db: () => DocumentScope<AttemptsDoc>,
+    private readonly db: CouchDatabase<AttemptsDoc>,
     private readonly options: AttemptLogOptions,
-    private readonly afterFailure: AfterFailure,
     private readonly onError: (err: unknown) => void
   ) {
     this.timer = setInterval(() => { void this.flushAll(); }, options.flushMs ?? 1000);
@@ -62,13 +66,16 @@ export class AttemptLog {
     return result === 'failure' || this.options.recordSuccesses;
   }
 
-  /** Never waits on CouchDB: the caller already has its answer. */
-  record(accountId: string, attempt: Attempt): void {
-    if (!this.keeps(attempt.result)) return;
-    const pending = this.pending.get(attempt.function_id) ?? { accountId, attempts: [] };
+  /** Buffers the attempt. A failure is written at once, and the promise
+   * gives the function's merged doc (null when not written); never rejects. */
+  record(accountId: string, attempt: Attempt): Promise<AttemptsDoc | null> {
+    if (!this.keeps(attempt.result)) return Promise.resolve(null);
+    const pending = this.pending.get(attempt.function_id) ?? newPending(accountId);
     pending.attempts.push(attempt);
     this.pending.set(attempt.function_id, pending);
-    if (attempt.result === 'failure') void this.flush(attempt.function_id);
+    if (attempt.result !== 'failure') return Promise.resolve(null);
+    void this.flush(attempt.function_id);
+    return pending.written;
   }
 
   async flushAll(): Promise<void> {
@@ -87,14 +94,17 @@ export class AttemptLog {
       const pending = this.pending.get(functionId);
       if (!pending) return;
       this.pending.delete(functionId);
-      const write = this.write(functionId, pending).catch(this.onError).finally(() => this.writing.delete(functionId));
+      const write = this.write(functionId, pending)
+        .catch((err) => { this.onError(err); return null; })
+        .then((doc) => pending.settle(doc))
+        .finally(() => this.writing.delete(functionId));
       this.writing.set(functionId, write);
       await write;
       return;
     }
   }
 
-  private async write(functionId: string, { accountId, attempts }: Pending): Promise<void> {
+  private async write(functionId: string, { accountId, attempts }: Pending): Promise<AttemptsDoc> {
     const cap = this.options.cap;
     for (let tries = 0; ; tries++) {
       const current = await this.read(functionId);
@@ -104,18 +114,16 @@ export class AttemptLog {
       doc.failures = [...attempts.filter((a) => a.result === 'failure'), ...doc.failures].sort(newestFirst).slice(0, cap);
       doc.successes = [...attempts.filter((a) => a.result === 'success'), ...doc.successes].sort(newestFirst).slice(0, cap);
       try {
-        const { rev } = await this.db().insert(doc);
-        if (attempts.some((a) => a.result === 'failure')) await this.afterFailure(accountId, { ...doc, _rev: rev });
-        return;
+        return { ...doc, _rev: await this.db.put(doc) };
       } catch (err) {
         // another process wrote the same doc: merge again
-        if ((err as { statusCode?: number }).statusCode !== 409 || tries >= MAX_CONFLICT_RETRIES) throw err;
+        if (!(err instanceof CouchError && err.status === 409) || tries >= MAX_CONFLICT_RETRIES) throw err;
       }
     }
   }
 
   private read(functionId: string): Promise<AttemptsDoc | null> {
-    return getOrNull(this.db(), docId(functionId));
+    return this.db.get(docId(functionId));
   }
 
   /** A function's attempts, newest first (what is still buffered included). */
@@ -128,19 +136,15 @@ export class AttemptLog {
   /** Every function's attempts of an account, newest first. */
   async listAccount(accountId: string, limit: number): Promise<Attempt[]> {
     await this.flushAll();
-    const { rows } = await this.db().view<null>('function_attempts', 'by_account', { key: accountId, include_docs: true })
-      .catch((err) => { throw couchFailure(err); });
-    return rows.flatMap((row) => {
-      const doc = row.doc as AttemptsDoc | undefined;
-      return doc ? [...doc.failures, ...doc.successes] : [];
-    }).sort(newestFirst).slice(0, limit);
+    const { rows } = await this.db.view<null>('function_attempts', 'by_account', { key: accountId, include_docs: true });
+    return rows.flatMap(({ doc }) => (doc ? [...doc.failures, ...doc.successes] : [])).sort(newestFirst).slice(0, limit);
   }
 
   /** Forgets a deleted function's attempts. */
   async remove(functionId: string): Promise<void> {
     this.pending.delete(functionId);
     const doc = await this.read(functionId).catch(() => null);
-    if (doc) await this.db().destroy(doc._id, doc._rev!).catch(() => undefined);
+    if (doc) await this.db.remove(doc._id, doc._rev!).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -4,10 +4,8 @@
 // view finds them; no scan).
 import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
-import type { Routing } from '../couch/routing.js';
-import { couchFailure } from '../couch/docs.js';
-import { FUNCTIONS_DB } from '../functions/store.js';
-import type { Invoker } from './invoker.js';
+import type { FunctionStore } from '../functions/store.js';
+import type { CallRequest, Invoker } from './invoker.js';
 
 export interface EventResult {
   id: string;
@@ -17,32 +15,29 @@ export interface EventResult {
 }
 
 export class EventDispatcher {
-  constructor(private readonly routing: Routing, private readonly invoker: Invoker, private readonly fanOut: number) {}
+  constructor(private readonly functions: FunctionStore, private readonly invoker: Invoker, private readonly fanOut: number) {}
 
-  async listeners(accountId: string, event: string): Promise<string[]> {
-    const { rows } = await this.routing.functions().server.use(FUNCTIONS_DB)
-      .view('functions', 'events_listing', { key: [accountId, event] })
-      .catch((err) => { throw couchFailure(err); });
-    return rows.map((row) => row.id);
+  listeners(accountId: string, event: string): Promise<string[]> {
+    return this.functions.listening(accountId, event);
   }
 
-  async invoke(account: AccountDoc, event: string, query: string, callId: () => string | undefined): Promise<EventResult[]> {
+  async invoke(account: AccountDoc, event: string, call: CallRequest): Promise<EventResult[]> {
     const ids = await this.listeners(account._id, event);
     const results: EventResult[] = new Array(ids.length);
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
         const at = next++;
-        results[at] = await this.runOne(account, ids[at], query, callId);
+        results[at] = await this.runOne(account, ids[at], call);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.fanOut, ids.length) }, worker));
     return results;
   }
 
-  private async runOne(account: AccountDoc, id: string, query: string, callId: () => string | undefined): Promise<EventResult> {
+  private async runOne(account: AccountDoc, id: string, call: CallRequest): Promise<EventResult> {
     const started = performance.now();
-    const outcome = await this.invoker.run(account, id, query, callId);
+    const outcome = await this.invoker.run(account, id, call);
     const duration = Math.round(performance.now() - started);
     if (outcome.kind === 'success') return { id, result: JSON.parse(outcome.callflow!), duration_ms: duration };
     return { id, error: { code: outcome.kind, message: outcome.reason ?? outcome.kind }, duration_ms: duration };

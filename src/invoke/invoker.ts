@@ -1,48 +1,59 @@
-// Runs an account's function on a call: the function must be the account's,
-// the account enabled, the call within its size; then the show runs it where
-// the functions live. Each attempt is recorded after the answer is known,
-// without making the caller wait.
+// Runs an account's function on a call, in one straight line: resolve the
+// function (is it the account's, the account enabled, the call within its
+// size), run it on the engine, classify, then record the attempt and, after
+// the function's own failures, let the disabler count them. The caller gets
+// its answer without waiting for the recording.
 import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
-import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
-import { accountDisabled, ApiError, badIdentifier } from '../http/errors.js';
-import type { AttemptLog } from './attempts.js';
-import type { Outcome } from './outcome.js';
-import { callShow, type ShowLimits } from './show-call.js';
+import type { Attempt, AttemptLog } from './attempts.js';
+import type { AutoDisabler } from './disabler.js';
+import type { FunctionEngine, RunLimits } from './engine.js';
+import { FUNCTION_FAULTS, type Outcome } from './outcome.js';
 
-export interface InvokeOptions extends ShowLimits { maxCallBytes: number }
+export interface InvokeOptions extends RunLimits { maxCallBytes: number }
+
+/** A call to run: its Kazoo query string and, for the attempt log, its Call-ID. */
+export interface CallRequest { query: string; callId?: string }
 
 export class Invoker {
   constructor(
     private readonly functions: FunctionStore,
-    private readonly routing: Routing,
+    private readonly engine: () => FunctionEngine,
     private readonly attempts: AttemptLog,
-    private readonly options: InvokeOptions
+    private readonly disabler: AutoDisabler,
+    private readonly options: InvokeOptions,
+    private readonly onError: (err: unknown) => void
   ) {}
 
-  /** Runs function `id` of `account` with a query string already in Kazoo's
-   * encoding; `callId` is read only if the attempt is recorded. */
-  async run(account: AccountDoc, id: string, query: string, callId: () => string | undefined): Promise<Outcome> {
-    if (account.enabled === false) return { kind: 'disabled', error: accountDisabled(account._id), reason: 'account disabled' };
-    if (query.length > this.options.maxCallBytes) {
-      throw new ApiError(413, 'too large', { cause: `the call is ${query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed` });
-    }
-    if ((await this.functions.owner(id)) !== account._id) return { kind: 'not_found', error: badIdentifier(id), reason: 'function not found' };
-    const connection = this.routing.functions();
+  async run(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
+    const refused = await this.resolve(account, functionId, call);
+    if (refused) return refused;
     const started = performance.now();
-    const outcome = await callShow(connection, id, query, this.options);
-    const duration = Math.round(performance.now() - started);
-    const kept = outcome.kind === 'success' ? this.attempts.keeps('success') : outcome.kind !== 'not_found' && outcome.kind !== 'disabled';
-    if (kept) this.record(account._id, id, outcome, duration, callId);
+    const outcome = await this.engine().run(functionId, call.query, this.options);
+    this.record(account._id, functionId, call, outcome, Math.round(performance.now() - started));
     return outcome;
   }
 
-  private record(accountId: string, id: string, outcome: Outcome, duration: number, callId: () => string | undefined): void {
-    const kind = outcome.kind;
-    this.attempts.record(accountId, {
-      timestamp: new Date().toISOString(), function_id: id, result: kind === 'success' ? 'success' : 'failure', kind,
-      ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: callId()
-    });
+  /** Why the call may not run, or null. Reads the function only when its owner is not known yet. */
+  private async resolve(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome | null> {
+    if (account.enabled === false) return { kind: 'account_disabled', reason: `account ${account._id} is disabled` };
+    if (call.query.length > this.options.maxCallBytes) {
+      return { kind: 'too_large', reason: `the call is ${call.query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed` };
+    }
+    if ((await this.functions.owner(functionId)) !== account._id) return { kind: 'not_found', reason: 'function not found' };
+    return null;
+  }
+
+  private record(accountId: string, functionId: string, call: CallRequest, outcome: Outcome, duration: number): void {
+    if (outcome.kind === 'not_found' || outcome.kind === 'disabled') return;
+    const attempt: Attempt = {
+      timestamp: new Date().toISOString(), function_id: functionId, result: outcome.kind === 'success' ? 'success' : 'failure',
+      kind: outcome.kind, ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: call.callId
+    };
+    const written = this.attempts.record(accountId, attempt);
+    if (FUNCTION_FAULTS.has(outcome.kind)) {
+      void written.then((doc) => doc && this.disabler.check(accountId, doc)).catch(this.onError);
+    }
   }
 }

@@ -1,13 +1,13 @@
 // /v2/accounts/{A}: the account tree (Kazoo's cb_accounts, cut to what couchfn needs).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountDoc } from '../accounts/directory.js';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { checkRevision, mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../errors.js';
 import { resource } from '../http/resource.js';
 import { accountParams, anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
-import { validator } from '../http/validation.js';
+import { validator } from '../schemas/validate.js';
 import { accountSchema } from '../schemas/index.js';
 
 const checkAccount = validator<Record<string, unknown>>(embedded(accountSchema));

@@ -1,8 +1,8 @@
 // PUT /v2/api_auth: an account's API key -> an auth token (Kazoo's cb_api_auth).
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { success } from '../http/envelope.js';
-import { invalidCredentials } from '../http/errors.js';
+import { invalidCredentials } from '../errors.js';
 import { resource } from '../http/resource.js';
 import { requestBody } from '../http/schemas.js';
 

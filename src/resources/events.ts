@@ -1,7 +1,7 @@
 // /v2/accounts/{A}/events/{event}: run every function bound to an event, or
 // ask whether any is (LivePerson's invoke-by-event and isImplemented).
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { requestBody } from '../http/schemas.js';
@@ -20,8 +20,8 @@ export function eventsResource(app: FastifyInstance, { events }: Services): void
       handler: async (request) => {
         const { event } = request.params as { event: string };
         const call = (request.body as { data: Record<string, CallValue> }).data;
-        const callId = () => (typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined);
-        return success(request, await events.invoke(request.account!, event, kazooQuery(call), callId));
+        const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
+        return success(request, await events.invoke(request.account!, event, { query: kazooQuery(call), callId }));
       }
     }
   });

@@ -1,7 +1,7 @@
 // GET .../functions/{F}/attempts and .../functions/attempts: recent attempts,
 // newest first (Kazoo's webhook attempts, for functions).
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, functionParams } from '../http/schemas.js';

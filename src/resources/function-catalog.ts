@@ -1,11 +1,11 @@
 // GET /v2/functions and /v2/functions/samples: what this system offers to
 // write functions with. No token needed.
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { samples } from '../catalog/samples.js';
 import { templates } from '../catalog/templates.js';
 import { success } from '../http/envelope.js';
-import { badIdentifier } from '../http/errors.js';
+import { badIdentifier } from '../errors.js';
 import { resource } from '../http/resource.js';
 
 export function functionCatalogResource(app: FastifyInstance, { engine }: Services): void {

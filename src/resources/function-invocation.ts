@@ -1,20 +1,40 @@
 // Running a function: /invoke answers in the envelope; /pivot speaks Kazoo's
 // Pivot, so a Pivot callflow node can use a couchfn function as voice_url.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { successRaw } from '../http/envelope.js';
+import { ApiError } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { functionParams, requestBody } from '../http/schemas.js';
 import { kazooQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
+import type { Outcome, OutcomeKind } from '../invoke/outcome.js';
 import { rawForm } from '../http/form.js';
 
 const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' };
 
+// How each outcome but success answers.
+const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: string) => ApiError> = {
+  not_found: (id) => new ApiError(404, 'bad_identifier', { cause: id }),
+  disabled: (_id, reason) => new ApiError(423, 'function_disabled', { cause: reason }),
+  account_disabled: (_id, reason) => new ApiError(423, 'account_disabled', { cause: reason }),
+  too_large: (_id, reason) => new ApiError(413, 'too large', { cause: reason }),
+  busy: (_id, reason) => new ApiError(429, 'too_many_requests', { cause: reason }),
+  function_error: (_id, reason) => new ApiError(500, 'function_error', { message: reason }),
+  invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { message: reason }),
+  timeout: () => new ApiError(504, 'timeout', { cause: 'the function ran past its time limit' }),
+  deadline: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }),
+  unavailable: (_id, reason) => new ApiError(503, 'datastore_unreachable', { cause: reason })
+};
+
+export function outcomeError(functionId: string, outcome: Outcome): ApiError {
+  return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind);
+}
+
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, query: string, callId: () => string | undefined): Promise<string> => {
+  const run = async (request: FastifyRequest, query: string, callId: string | undefined): Promise<string> => {
     const { functionId } = request.params as { functionId: string };
-    const outcome = await invoker.run(request.account!, functionId, query, callId);
-    if (outcome.error) throw outcome.error;
+    const outcome = await invoker.run(request.account!, functionId, { query, callId });
+    if (outcome.kind !== 'success') throw outcomeError(functionId, outcome);
     return outcome.callflow!;
   };
   const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -22,7 +42,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     const raw = request.method === 'GET' ? request.url.split('?')[1] ?? ''
       : rawForm(body) ?? kazooQuery((body ?? {}) as Record<string, CallValue>);
     const query = withoutAuthToken(raw);
-    return reply.type('application/json').send(await run(request, query, () => new URLSearchParams(query).get('Call-ID') ?? undefined));
+    return reply.type('application/json').send(await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
   };
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
@@ -31,7 +51,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       schema: { summary: 'Run a function on a call; data is the callflow', params: functionParams, body: requestBody(callSchema) },
       handler: async (request, reply) => {
         const call = (request.body as { data: Record<string, CallValue> }).data;
-        const callId = () => (typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined);
+        const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
         return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call), callId)));
       }
     }

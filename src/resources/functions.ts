@@ -1,7 +1,7 @@
 // /v2/accounts/{A}/functions[/{F}]: Kazoo's cb_functions, with its bugs fixed:
 // POST is saved, the owner is checked on every verb, lists show disable_reason.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { checkFunction } from '../functions/rules.js';
 import { enabledAgain, type FunctionDoc } from '../functions/store.js';

@@ -1,8 +1,8 @@
 // GET /healthz: is each CouchDB connection answering? 200 when all are, else 503.
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { resource } from '../http/resource.js';
-import { answers } from '../invoke/show-call.js';
+import { answers } from '../couch/server.js';
 
 export function healthResource(app: FastifyInstance, { routing }: Services): void {
   resource(app, '/healthz', 'meta', {

@@ -1,7 +1,7 @@
 // /v2/accounts/{A}/oauth_clients[/{C}]: an account's API clients. The secret
 // is in the creation answer only; deleting a client revokes its tokens.
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import type { OAuthClientDoc, Scope } from '../auth/oauth-clients.js';
 import { publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';

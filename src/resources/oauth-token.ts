@@ -1,7 +1,7 @@
 // POST /oauth/token: OAuth 2.0 client credentials grant (RFC 6749 4.4).
 // Answers and errors are RFC 6749's (5.1, 5.2), not Kazoo's envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import type { Scope } from '../auth/oauth-clients.js';
 import { resource } from '../http/resource.js';
 

@@ -1,13 +1,13 @@
 // /v2/storage: the system storage plan (Kazoo's cb_storage), master only.
 // Changing where `functions` lives migrates them first (see storage/).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { mergePatch, publicFields } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../errors.js';
 import { resource } from '../http/resource.js';
 import { anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
-import { validator } from '../http/validation.js';
+import { validator } from '../schemas/validate.js';
 import { storageSchema } from '../schemas/index.js';
 import { masked, unmasked, type StoragePlan } from '../storage/plan.js';
 

@@ -6,9 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import type { Connection } from '../couch/connection.js';
+import { CouchDatabase } from '../couch/database.js';
 import { deployDesignDocs } from '../couch/deploy.js';
 import { describeCouchError } from '../couch/errors.js';
-import { ApiError } from '../http/errors.js';
+import { describeServer } from '../couch/server.js';
+import { CouchError, send, sendJson } from '../couch/request.js';
+import { DomainError } from '../errors.js';
 import { FUNCTIONS_DB } from '../functions/store.js';
 
 export type MigrationStep = 'check' | 'deploy' | 'probe' | 'replicate' | 'verify' | 'switch' | 'catch-up';
@@ -16,11 +19,13 @@ export type MigrationStep = 'check' | 'deploy' | 'probe' | 'replicate' | 'verify
 export const EVAL_FIX = 'run CouchDB 3.4+ with [couchdb] js_engine = quickjs, or start couchjs with --eval: '
   + 'COUCHDB_QUERY_SERVER_JAVASCRIPT="/opt/couchdb/bin/couchjs --eval /opt/couchdb/share/server/main.js"';
 
-export class MigrationError extends ApiError {
+export class MigrationError extends DomainError {
   constructor(readonly step: MigrationStep, cause: string) {
-    super(400, 'storage migration failed', { step, cause });
+    super('storage migration failed', { step, cause });
   }
 }
+
+type Doc = { _id: string; _rev?: string; [key: string]: unknown };
 
 const REPLICATION_TIMEOUT_MS = 10 * 60_000;
 const VERIFY_BATCH = 1000;
@@ -37,56 +42,58 @@ export async function migrationStep<T>(name: MigrationStep, target: Connection, 
 
 /** Reachable, credentials accepted, an admin, a CouchDB that can run the design doc. */
 async function check(target: Connection): Promise<void> {
-  const root = (await target.server.request({ path: '' })) as { couchdb?: string; version?: string; 'express-pouchdb'?: string };
-  const major = Number((root.version ?? '').split('.')[0]);
-  if (!root['express-pouchdb'] && !(root.couchdb && major >= 2)) {
-    throw new MigrationError('check', `the target is not CouchDB 2.0 or newer (it says version ${root.version ?? 'unknown'})`);
+  const server = await describeServer(target);
+  if (!server.embedded && !(server.couchdb && server.major >= 2)) {
+    throw new MigrationError('check', `the target is not CouchDB 2.0 or newer (it says version ${server.version || 'unknown'})`);
   }
-  const session = (await target.server.request({ path: '_session' })) as { userCtx?: { roles?: string[] } };
+  const session = await sendJson<{ userCtx?: { roles?: string[] } }>(target, { path: '_session' });
   if (!session.userCtx?.roles?.includes('_admin')) throw new MigrationError('check', 'the credentials are not a server admin\'s');
 }
 
 /** A throwaway function through the target's show: can it run user code? */
 async function probe(target: Connection): Promise<void> {
-  const db = target.server.use<Record<string, unknown>>(FUNCTIONS_DB);
+  const db = new CouchDatabase<Doc>(() => target, FUNCTIONS_DB);
   const id = `couchfn-probe-${randomBytes(8).toString('hex')}`;
-  const { rev } = await db.insert({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'probe ' + call.n}};" });
+  const rev = await db.put({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'probe ' + call.n}};" });
   try {
-    const answer = await target.server.request({ db: FUNCTIONS_DB, path: `_design/functions/_show/wh/${id}`, qs: { n: '7' } }).catch((err) => err);
-    const body = answer as { error?: string; reason?: string; statusCode?: number; data?: { text?: string } };
+    const { status, text } = await send(target, { path: `${FUNCTIONS_DB}/_design/functions/_show/wh/${id}`, query: 'n=7' });
+    let body: { error?: string; reason?: string; data?: { text?: string } } = {};
+    try { body = JSON.parse(text); } catch { /* judged below */ }
     if (body.error === 'eval_blocked') throw new MigrationError('probe', `the target blocks new Function, so it cannot run functions: ${EVAL_FIX}`);
     if (body.data?.text !== 'probe 7') {
-      throw new MigrationError('probe', `the target's show did not run a test function (${body.statusCode ?? ''} ${body.error ?? ''} ${body.reason ?? ''})`.trim());
+      throw new MigrationError('probe', `the target's show did not run a test function (${status} ${body.error ?? ''} ${body.reason ?? ''})`.trim());
     }
   } finally {
-    await db.destroy(id, rev).catch(() => undefined);
+    await db.remove(id, rev).catch(() => undefined);
   }
 }
 
 /** One-shot replication, pulled by the target, full URLs (CouchDB 3 has no local endpoints). */
 export async function replicate(source: Connection, target: Connection): Promise<void> {
   const url = (c: Connection) => new URL(FUNCTIONS_DB, `${c.url.replace(/\/$/, '')}/`).toString();
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.authorization) headers.authorization = target.authorization;
-  const res = await fetch(`${target.origin}${target.basePath}/_replicate`, {
-    method: 'POST', headers, body: JSON.stringify({ source: url(source), target: url(target) }), signal: AbortSignal.timeout(REPLICATION_TIMEOUT_MS)
-  });
-  const body = (await res.json().catch(() => ({}))) as { ok?: boolean; reason?: string; error?: string };
-  if (!res.ok || body.ok === false) throw new MigrationError('replicate', `replication answered ${res.status} ${body.error ?? ''} ${body.reason ?? ''}`.trim());
+  try {
+    const body = await sendJson<{ ok?: boolean }>(target, {
+      method: 'POST', path: '_replicate', body: { source: url(source), target: url(target) }, timeoutMs: REPLICATION_TIMEOUT_MS
+    });
+    if (body?.ok === false) throw new MigrationError('replicate', 'replication did not complete');
+  } catch (err) {
+    if (err instanceof CouchError) throw new MigrationError('replicate', `replication answered ${err.status} ${err.error} ${err.reason}`.trim());
+    throw err;
+  }
 }
 
 /** Every function id of the source is on the target with the same revision. */
 async function verify(source: Connection, target: Connection): Promise<number> {
-  const from = source.server.use(FUNCTIONS_DB);
-  const to = target.server.use(FUNCTIONS_DB);
+  const from = new CouchDatabase<Doc>(() => source, FUNCTIONS_DB);
+  const to = new CouchDatabase<Doc>(() => target, FUNCTIONS_DB);
   let checked = 0;
   let startkey: string | undefined;
   for (;;) {
-    const page = await from.list({ limit: VERIFY_BATCH + 1, ...(startkey ? { startkey } : {}) });
+    const page = await from.allDocs({ limit: VERIFY_BATCH + 1, ...(startkey ? { startkey } : {}) });
     const rows = page.rows.slice(0, VERIFY_BATCH).filter((r) => !r.id.startsWith('_design/'));
     if (rows.length > 0) {
-      const there = await to.fetchRevs({ keys: rows.map((r) => r.id) });
-      const revs = new Map(there.rows.map((r) => [r.key, 'value' in r ? (r.value as { rev: string }).rev : undefined]));
+      const there = await to.allDocs({ keys: rows.map((r) => r.id) });
+      const revs = new Map(there.rows.map((r) => [r.key, r.value?.rev]));
       const missing = rows.filter((r) => revs.get(r.id) !== r.value.rev);
       if (missing.length > 0) {
         throw new MigrationError('verify', `${missing.length} functions did not arrive with their revision, e.g. ${missing.slice(0, 3).map((r) => r.id).join(', ')}`);

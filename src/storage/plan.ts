@@ -1,6 +1,6 @@
 // Kazoo's storage plan, as far as couchfn reads it: which CouchDB the
 // `functions` database lives on, and how GET shows credentials.
-import { fieldError } from '../http/errors.js';
+import { fieldError } from '../errors.js';
 
 export interface StorageConnection {
   driver: 'kazoo_couch';

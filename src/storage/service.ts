@@ -1,12 +1,12 @@
 // The storage plan: stored as doc `system` in `system_data` on the main
 // CouchDB, applied to routing here, and followed through the changes feed so
 // that every proxy process routes the same way within a second or two.
-import type { DocumentScope } from 'nano';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { openConnection, type Connection } from '../couch/connection.js';
-import { checkRevision, couchFailure, getOrNull, type StoredDoc } from '../couch/docs.js';
+import type { CouchDatabase } from '../couch/database.js';
+import { checkRevision, type StoredDoc } from '../couch/docs.js';
 import type { Routing } from '../couch/routing.js';
-import { migrateFunctions, MigrationError, replicate, migrationStep } from './migration.js';
+import { migrateFunctions, replicate, migrationStep } from './migration.js';
 import { checkReferences, functionsTarget, type StoragePlan } from './plan.js';
 
 export const PLAN_DOC = 'system';
@@ -14,18 +14,18 @@ export const PLAN_DOC = 'system';
 // a second catch-up after this long copies what they wrote meanwhile.
 const LATE_CATCH_UP_MS = 5000;
 
-type PlanDoc = StoredDoc & StoragePlan;
+export type PlanDoc = StoredDoc & StoragePlan;
 
 export interface StorageOptions { couchTimeoutMs: number; designDocs: () => BuiltDesignDoc[]; log: (msg: string, err?: unknown) => void }
 
 export class StorageService {
   private changing: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: DocumentScope<PlanDoc>, private readonly routing: Routing, private readonly options: StorageOptions) {}
+  constructor(private readonly db: CouchDatabase<PlanDoc>, private readonly routing: Routing, private readonly options: StorageOptions) {}
 
   /** The stored plan, or null when there is none. */
   read(): Promise<PlanDoc | null> {
-    return getOrNull(this.db, PLAN_DOC);
+    return this.db.get(PLAN_DOC);
   }
 
   private connectionTo(target: { id: string; url: string }): Connection {
@@ -67,7 +67,7 @@ export class StorageService {
       return saved;
     } catch (err) {
       if (target !== this.routing.main && target !== this.routing.functions()) void target.close();
-      throw err instanceof MigrationError ? err : couchFailure(err);
+      throw err;
     } finally {
       release();
     }
@@ -75,11 +75,10 @@ export class StorageService {
 
   private async save(next: StoragePlan | null, stored: PlanDoc | null): Promise<PlanDoc | null> {
     if (!next) {
-      if (stored) await this.db.destroy(PLAN_DOC, stored._rev!).catch((err) => { throw couchFailure(err); });
+      if (stored) await this.db.remove(PLAN_DOC, stored._rev!);
       return null;
     }
     const doc = { ...next, _id: PLAN_DOC, ...(stored ? { _rev: stored._rev } : {}), pvt_type: 'storage' } as PlanDoc;
-    const { rev } = await this.db.insert(doc).catch((err) => { throw couchFailure(err); });
-    return { ...doc, _rev: rev };
+    return { ...doc, _rev: await this.db.put(doc) };
   }
 }

@@ -1,7 +1,7 @@
 // JSON Schema validation with errors in Kazoo's shape:
 // {"name": {"required": {"message": "Field is required but missing"}}}.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { validationError, type FieldErrors } from './errors.js';
+import { validationError, type FieldErrors } from '../errors.js';
 
 const AjvClass = Ajv as unknown as typeof Ajv.default;
 

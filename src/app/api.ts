@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { Services } from '../app/services.js';
+import type { Services } from '../http/services.js';
 import { accountsResource } from '../resources/accounts.js';
 import { apiAuthResource } from '../resources/api-auth.js';
 import { functionAttemptsResource } from '../resources/function-attempts.js';
@@ -17,12 +17,12 @@ import { oauthTokenResource } from '../resources/oauth-token.js';
 import { openapiResource } from '../resources/openapi.js';
 import { storageResource } from '../resources/storage.js';
 import { version } from '../version.js';
-import { authenticate } from './auth.js';
-import { failure } from './envelope.js';
-import { ApiError } from './errors.js';
-import { handleError } from './error-handler.js';
-import { parseForm } from './form.js';
-import { bodyAjv, paramAjv } from './validation.js';
+import { authenticate } from '../http/auth.js';
+import { failure } from '../http/envelope.js';
+import { ApiError } from '../http/errors.js';
+import { handleError } from '../http/error-handler.js';
+import { parseForm } from '../http/form.js';
+import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,

@@ -1,0 +1,78 @@
+// One CouchDB database, the few document calls the stores need, all through
+// couch/request. `connection` is asked on every call, so a database that
+// routing moves (storage plans) is followed at once.
+import type { Connection } from './connection.js';
+import { CouchError, send, sendJson } from './request.js';
+
+export interface ViewRow<V, D> { id: string; key: unknown; value: V; doc?: D }
+export interface BulkResult { id: string; rev?: string; error?: string; reason?: string }
+export interface Shards { q?: number; n?: number }
+
+/** An id as a path segment; `_design/x` keeps its slash. */
+export function docPath(id: string): string {
+  return id.startsWith('_design/') ? `_design/${encodeURIComponent(id.slice(8))}` : encodeURIComponent(id);
+}
+
+export class CouchDatabase<D extends { _id: string; _rev?: string }> {
+  constructor(readonly connection: () => Connection, readonly name: string) {}
+
+  private path(rest = ''): string {
+    return `${encodeURIComponent(this.name)}${rest ? `/${rest}` : ''}`;
+  }
+
+  /** The doc, or null when there is none by that id. */
+  async get(id: string): Promise<D | null> {
+    try {
+      return await sendJson<D>(this.connection(), { path: this.path(docPath(id)) });
+    } catch (err) {
+      if (err instanceof CouchError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Writes the doc (its _rev says which revision it replaces); returns the new revision. */
+  async put(doc: D): Promise<string> {
+    const { rev } = await sendJson<{ rev: string }>(this.connection(), { method: 'PUT', path: this.path(docPath(doc._id)), body: doc });
+    return rev;
+  }
+
+  async remove(id: string, rev: string): Promise<void> {
+    await sendJson(this.connection(), { method: 'DELETE', path: this.path(docPath(id)), query: { rev } });
+  }
+
+  /** Per-doc results; `newEdits: false` stores revisions as given (replication). */
+  bulk(docs: unknown[], newEdits = true): Promise<BulkResult[]> {
+    return sendJson(this.connection(), { method: 'POST', path: this.path('_bulk_docs'), body: { docs, ...(newEdits ? {} : { new_edits: false }) } });
+  }
+
+  view<V>(ddoc: string, view: string, query: Record<string, unknown> = {}): Promise<{ rows: ViewRow<V, D>[] }> {
+    return sendJson(this.connection(), { path: this.path(`_design/${encodeURIComponent(ddoc)}/_view/${encodeURIComponent(view)}`), query });
+  }
+
+  allDocs(query: Record<string, unknown> = {}): Promise<{ rows: (ViewRow<{ rev: string; deleted?: boolean }, D> & { error?: string })[] }> {
+    return sendJson(this.connection(), { path: this.path('_all_docs'), query });
+  }
+
+  changes(query: Record<string, unknown>): Promise<{ results: { id: string; seq: unknown }[]; last_seq: string | number }> {
+    return sendJson(this.connection(), { path: this.path('_changes'), query });
+  }
+
+  /** Creates the database (with shard settings on a cluster); false when it exists. */
+  async create(shards: Shards = {}): Promise<boolean> {
+    const { status, text } = await send(this.connection(), { method: 'PUT', path: this.path(), query: { q: shards.q, n: shards.n } });
+    if (status === 412) return false;
+    if (status >= 300) {
+      const body = JSON.parse(text || '{}') as { error?: string; reason?: string };
+      throw new CouchError(status, body.error ?? 'unknown_error', body.reason ?? text);
+    }
+    return true;
+  }
+
+  security(): Promise<Record<string, unknown>> {
+    return sendJson(this.connection(), { path: this.path('_security') });
+  }
+
+  async setSecurity(security: Record<string, unknown>): Promise<void> {
+    await sendJson(this.connection(), { method: 'PUT', path: this.path('_security'), body: security });
+  }
+}

@@ -1,0 +1,74 @@
+// What an invocation came to, read from the show's answer; only the
+// function's own faults may count towards auto-disable.
+import test from 'ava';
+import { classifyShow, FUNCTION_FAULTS, type OutcomeKind } from '../../src/invoke/outcome.js';
+
+const json = (body: unknown) => JSON.stringify(body);
+
+test('200 is a success that carries the callflow text as sent', (t) => {
+  const callflow = '{"module":"tts","data":{"text":"hi"}}';
+  const outcome = classifyShow(200, callflow);
+  t.is(outcome.kind, 'success');
+  t.is(outcome.callflow, callflow);
+});
+
+test('404 is not_found, 423 disabled with the show\'s reason, 429 busy', (t) => {
+  t.like(classifyShow(404, json({ error: 'not_found', reason: 'function not found' })), { kind: 'not_found' });
+  t.is(classifyShow(404, 'not json').kind, 'unavailable', 'a 404 that is not the show\'s own');
+  t.is(classifyShow(404, json({ error: 'not_found', reason: 'missing' })).kind, 'unavailable', 'CouchDB\'s own 404: no design doc or database');
+  t.like(classifyShow(423, json({ error: 'disabled', reason: 'failed 6 times in 60 s' })), { kind: 'disabled', reason: 'failed 6 times in 60 s' });
+  t.like(classifyShow(429, json({ error: 'too_many_requests', reason: 'account has 2 calls running' })), { kind: 'busy', reason: 'account has 2 calls running' });
+  t.is(classifyShow(200, json({ error: 'function_error' })).kind, 'success');
+});
+
+test('500 function_error and invalid_callflow keep the show\'s reason', (t) => {
+  t.deepEqual(classifyShow(500, json({ error: 'function_error', reason: 'ReferenceError: x is not defined' })),
+    { kind: 'function_error', reason: 'ReferenceError: x is not defined' });
+  t.deepEqual(classifyShow(500, json({ error: 'invalid_callflow', reason: 'module must be a string' })),
+    { kind: 'invalid_callflow', reason: 'module must be a string' });
+});
+
+test('500 os_process_error: a time-related reason is a timeout, any other a function_error', (t) => {
+  for (const reason of ['timeout', 'OS process timed out', 'Time limit exceeded']) {
+    const outcome = classifyShow(500, json({ error: 'os_process_error', reason }));
+    t.is(outcome.kind, 'timeout', reason);
+    t.regex(outcome.reason ?? '', /time/);
+  }
+  t.deepEqual(classifyShow(500, json({ error: 'os_process_error', reason: 'out of memory' })), { kind: 'function_error', reason: 'out of memory' });
+});
+
+test('eval_blocked and lockdown_failed are the platform\'s fault: unavailable, with the reason', (t) => {
+  const blocked = 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval';
+  t.like(classifyShow(500, json({ error: 'eval_blocked', reason: blocked })), { kind: 'unavailable', reason: blocked });
+  t.like(classifyShow(500, json({ error: 'lockdown_failed', reason: 'would not freeze' })), { kind: 'unavailable', reason: 'would not freeze' });
+});
+
+test('anything else is unavailable, and the reason says what came back', (t) => {
+  const cases: [number, string][] = [
+    [502, 'Bad Gateway'], [503, json({ error: 'service_unavailable' })], [500, '<html>oops</html>'],
+    [500, json({ error: 'unknown_error', reason: 'badarg' })], [401, json({ error: 'unauthorized', reason: 'Name or password is incorrect.' })], [400, '']
+  ];
+  for (const [status, text] of cases) {
+    const outcome = classifyShow(status, text);
+    t.is(outcome.kind, 'unavailable', `${status} ${text}`);
+    t.is(outcome.callflow, undefined);
+    t.true((outcome.reason ?? '').includes(String(status)), outcome.reason);
+  }
+});
+
+test('only function_error, invalid_callflow and timeout count against the function', (t) => {
+  t.deepEqual([...FUNCTION_FAULTS].sort(), ['function_error', 'invalid_callflow', 'timeout']);
+  const kinds: OutcomeKind[] = ['success', 'not_found', 'disabled', 'busy', 'unavailable'];
+  for (const kind of kinds) t.false(FUNCTION_FAULTS.has(kind), kind);
+  // and the classifier agrees: a platform failure is never a function fault
+  t.false(FUNCTION_FAULTS.has(classifyShow(500, json({ error: 'eval_blocked', reason: 'x' })).kind));
+  t.false(FUNCTION_FAULTS.has(classifyShow(502, 'Bad Gateway').kind));
+  t.true(FUNCTION_FAULTS.has(classifyShow(500, json({ error: 'os_process_error', reason: 'timeout' })).kind));
+});
+
+// The embedded engine reports a crashed QuickJS worker as os_process_error "show worker failed: RuntimeError: ...":
+// "time" inside "RuntimeError" is not a time limit, and the caller would be told 504 for a crash.
+test('an os_process_error that only contains "time" inside a word (RuntimeError) is not a timeout', (t) => {
+  const outcome = classifyShow(500, json({ error: 'os_process_error', reason: 'show worker failed: RuntimeError: memory access out of bounds' }));
+  t.is(outcome.kind, 'function_error');
+});
