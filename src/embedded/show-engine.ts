@@ -123,7 +123,10 @@ export class ShowEngine {
     worker.on('message', ({ id, outcome }: { id: number; outcome: ShowOutcome }) => {
       if (slot.current?.job.id !== id) return;
       this.finish(slot, outcome);
-      this.dispatch();
+      // the WebAssembly heap of a runtime that crashed or ran out of memory
+      // may be broken or huge: the whole worker goes, not only the runtime
+      if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, 'show worker recycled');
+      else this.dispatch();
     });
     worker.on('error', (err) => this.replace(slot, `show worker failed: ${err.message}`));
     worker.unref();

@@ -34,6 +34,16 @@ const COUCH_GLOBALS = `
   var getRow = function () { return null; };
   var require = function (path) { throw ['error', 'invalid_require_path', 'Object has no property "' + path + '"']; };`;
 
+// CouchDB 3.4's QuickJS realm has base objects, JSON, RegExp, Map/Set and
+// Date only. The rest goes here too: typed arrays escape the runtime's
+// memory limit, and Proxy and Promise are not there on CouchDB either.
+const COUCH_REALM = `(function (g) {
+  var absent = ['Proxy', 'Promise', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Atomics', 'WeakRef', 'FinalizationRegistry',
+    'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+    'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'WebAssembly'];
+  for (var i = 0; i < absent.length; i++) delete g[absent[i]];
+})(globalThis)`;
+
 // As SpiderMonkey without --eval: any road to compiling code at run time throws.
 const BLOCK_EVAL = `(function () {
   var blocked = function () { throw new EvalError('call to Function() blocked by CSP'); };
@@ -59,6 +69,7 @@ function open(): Sandbox {
   const vm = runtime.newContext();
   deadline = Date.now() + 10_000;
   evalOrThrow(vm, COUCH_GLOBALS).dispose();
+  evalOrThrow(vm, COUCH_REALM).dispose();
   const invoker = evalOrThrow(vm, INVOKER);
   if (!options.allowEval) evalOrThrow(vm, BLOCK_EVAL).dispose();
   return { runtime, vm, invoker, shows: new Map() };
@@ -130,6 +141,16 @@ parentPort!.on('message', (job: ShowJob) => {
   } catch (err) {
     outcome = { ok: false, failure: 'crashed', message: (err as Error).message };
   }
-  if (!outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error') close();
+  // A failure of the runtime itself, or work left queued (promise jobs that
+  // would keep memory or run later), ends the runtime: the next call gets a
+  // fresh one, as CouchDB restarts a couchjs process.
+  const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error';
+  let leftovers = false;
+  try {
+    leftovers = sandbox?.runtime.hasPendingJob() ?? false;
+  } catch {
+    leftovers = true;
+  }
+  if (broken || leftovers) close();
   parentPort!.postMessage({ id: job.id, outcome });
 });

@@ -16,9 +16,11 @@ let victimFn: string;
 const VICTIM = [
   "greeting = 'Your PIN is ' + call.PIN;",
   "var m = /PIN is (\\d+)/.exec(greeting);",
-  "log('victim ran');",
+  "log('victim ran'); log.apply(null, ['PIN ' + call.PIN]); log.call(null, 'to ' + call.To);",
+  "var digits = typeof [].values === 'function' && typeof [].values().map === 'function'",
+  "  ? call.PIN.split('').values().map(function (d) { return d; }).toArray().join('') : call.PIN;",
   "var copy = JSON.parse(JSON.stringify({text: [greeting, call['Custom-Application-Vars'].secret].join(' / ')}));",
-  "return {module: 'tts', data: {text: copy.text, digits: m[1], own: Object.prototype.hasOwnProperty.call(call, 'PIN'),",
+  "return {module: 'tts', data: {text: copy.text, digits: m[1] === digits ? digits : 'hijacked', own: Object.prototype.hasOwnProperty.call(call, 'PIN'),",
   "  list: Array.isArray([1]), upper: 'x'.toUpperCase()}, children: {_: {module: 'transfer', data: {to: call.To}}}};"
 ].join('\n');
 
@@ -38,31 +40,37 @@ function expected(n: number) {
 const SECRETS = /73\d91|vault-\d-key|\+1555000\d|Your PIN/;
 
 // Prototypes without a global name are shared too.
-const GENERATORS = "function generators() { try { return Object.getPrototypeOf(Function('return function* () {}')()); } catch (e) { return {}; } }";
+const GENERATORS = [
+  "function generators() { try { return Object.getPrototypeOf(Function('return function* () {}')()); } catch (e) { return {}; } }",
+  "function iterators() { try { return Object.getPrototypeOf([].values().map(function (x) { return x; })); } catch (e) { return {}; } }"
+].join('\n');
 
 // Read by every attacker when asked to collect: wherever a planted hook
-// could have put what it saw.
+// could have put what it saw (under a name of its own: LOOT).
 const COLLECT = `
   var g = Function('return this')();
   var found = [];
-  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators()];
+  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators(), log, sum, toJSON, isArray, iterators()];
   for (var i = 0; i < places.length; i++) {
-    try { found.push(JSON.stringify(places[i].__loot)); } catch (e) { found.push('!' + e); }
+    try { found.push(JSON.stringify(places[i][LOOT])); } catch (e) { found.push('!' + e); }
   }
   try { found.push(String(RegExp.$1), String(RegExp.input), String(RegExp.lastMatch), String(RegExp.leftContext)); } catch (e) {}
   try { found.push(String(greeting)); } catch (e) {}
   try { found.push(String(typeof stolen !== 'undefined' && JSON.stringify(stolen))); } catch (e) {}
   return {module: 'tts', data: {loot: found.join('|')}};`;
 
+let attacks = 0;
+
 // An attacker: plants with call.mode === 'plant', then reports what it got.
 function attackerFn(plant: string): string {
   return [
+    `var LOOT = '__loot${++attacks}';`,
     "if (call.mode === 'plant') {",
     '  var stash = [];',
     '  var keep = function (v) { try { stash.push(JSON.stringify(v)); } catch (e) { stash.push(String(v)); } };',
     "  var g = Function('return this')();",
-    "  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators()];",
-    "  for (var p = 0; p < places.length; p++) { try { Object.defineProperty(places[p], '__loot', {value: stash, configurable: false}); } catch (e) {} try { places[p].__loot = stash; } catch (e) {} }",
+    "  var places = [g, Object.prototype, Array.prototype, Function.prototype, JSON, String.prototype, Object, RegExp, generators(), log, sum, toJSON, isArray, iterators()];",
+    "  for (var p = 0; p < places.length; p++) { try { Object.defineProperty(places[p], LOOT, {value: stash, configurable: false}); } catch (e) {} try { places[p][LOOT] = stash; } catch (e) {} }",
     plant,
     "  return {module: 'tts', data: {text: 'planted'}};",
     '}',
@@ -129,7 +137,10 @@ test.serial('2. built-in methods cannot be changed or given properties', async (
     spy(RegExp.prototype, 'exec'); spy(JSON, 'parse'); spy(JSON, 'stringify'); spy(Array, 'isArray'); spy(Object, 'keys');
     try { Object.defineProperty(Object.prototype, 'text', {set: function (v) { keep(v); }, get: function () { return 'hijacked'; }}); } catch (e) {}
     try { Object.defineProperty(Object.prototype, 'module', {get: function () { return 'hangup'; }}); } catch (e) {}
-    try { Object.prototype.polluted = 'yes'; Array.prototype.extra = 'yes'; } catch (e) {}`);
+    try { Object.prototype.polluted = 'yes'; Array.prototype.extra = 'yes'; } catch (e) {}
+    try { Object.defineProperty(log, 'apply', {value: function (s, a) { keep(a); }}); } catch (e) {}
+    try { Object.defineProperty(log, 'call', {value: function (s, a) { keep(a); }}); } catch (e) {}
+    try { var it = iterators(); var next = it.next; Object.defineProperty(it, 'next', {value: function () { var r = next.call(this); keep(r.value); if (!r.done) r.value = 'H'; return r; }}); } catch (e) {}`);
 });
 
 test.serial('3. an accessor on the global cannot trap another call\'s sloppy assignment, nor can deleted globals stay deleted', async (t) => {
@@ -193,6 +204,51 @@ test.serial('7. one account\'s endless loops, direct or through an event, do not
   const answers = await Promise.all(flood);
   for (const answer of answers.slice(0, -1)) t.true([429, 504].includes(answer.status), `${answer.status} ${answer.text}`);
   await victimIsUnharmed(t);
+});
+
+test.serial('9. memory kept from call to call, or a runtime wedged by one account, does not reach the next account', async (t) => {
+  await attack(t, `
+    var kept = null, size = 1 << 22;
+    for (var n = 0; n < 8; n++) { try { kept = {next: kept, block: new Array(size).join('x')}; } catch (e) { size = size >> 2; } }
+    try { log.kept = kept; } catch (e) {}
+    try { new Uint8Array(1 << 28); } catch (e) {}
+    try { Function('return (async function () { return 1; })')()().then(function () { keep(kept); }); } catch (e) {}`, 3);
+});
+
+test.serial('10. Math.random cannot be replayed: one call learns nothing of another\'s numbers', async (t) => {
+  const random = await api.createFunction(victim, { name: 'random', function_js: "return {module: 'tts', data: {r: Math.random()}};" });
+  // xorshift64* state recovery from two outputs (QuickJS's generator), then
+  // a walk forward over what other calls drew in between
+  const replay = await api.createFunction(attacker, {
+    name: 'replay',
+    function_js: [
+      "var B = Function('return BigInt')();",
+      "var M = B('0x2545F4914F6CDD1D'), MASK = (B(1) << B(64)) - B(1);",
+      'function inv(a) { var x = a; for (var i = 0; i < 6; i++) x = (x * (B(2) - a * x)) & MASK; return x; }',
+      'var MINV = inv(M);',
+      'function step(x) { x ^= x >> B(12); x ^= (x << B(25)) & MASK; x ^= x >> B(27); return x; }',
+      'function out(x) { return Number((x * M & MASK) >> B(12)) / 4503599627370496; }',
+      "if (call.mode === 'plant') {",
+      "  var r1 = Math.random(), r2 = Math.random(), found = '';",
+      '  for (var lo = 0; lo < 4096 && !found; lo++) {',
+      '    var x2 = step((((B(r1 * 4503599627370496) << B(12)) | B(lo)) * MINV) & MASK);',
+      '    if (out(x2) === r2) found = x2.toString(16);',
+      '  }',
+      "  return {module: 'tts', data: {state: found}};",
+      '}',
+      "var s = B('0x' + (call.state || '1')), r = Math.random(), seen = [];",
+      'for (var k = 0; k < 64; k++) { s = step(s); if (out(s) === r) break; seen.push(out(s)); }',
+      "return {module: 'tts', data: {seen: seen}};"
+    ].join('\n')
+  });
+  for (let round = 0; round < 3; round++) {
+    const planted = await api.invoke(attacker, replay, { mode: 'plant' });
+    const drawn = await api.invoke(victim, random);
+    t.is(drawn.status, 200);
+    const collected = await api.invoke(attacker, replay, { mode: 'collect', state: planted.body?.data?.data?.state ?? '' });
+    const seen: number[] = collected.body?.data?.data?.seen ?? [];
+    t.false(seen.includes(drawn.body.data.data.r), 'the victim\'s number is not among what the attacker replays');
+  }
 });
 
 test.serial('8. results answer alike on every engine: arrays, functions, symbols and cycles are not callflows', async (t) => {

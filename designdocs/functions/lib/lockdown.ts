@@ -45,9 +45,56 @@ var EMPTY_MATCH = /(?:)/;
 var running = false;
 var locked = false;
 
-/** Marks the span in which customer code may run (the query server's helpers refuse to work then). */
-export function enterCustomerCode(): void {
+// Math.random: the engine's generator state is shared by every call in the
+// process, so one call could recover it and replay another's numbers. Each
+// call mixes in a stream of its own, seeded from the request's uuid, which
+// no customer code sees.
+var stream = [1, 2, 3, 4];
+
+// a * b modulo 2^32, exact (a plain product would pass 2^53)
+function mul32(a: number, b: number): number {
+  return (((a & 0xffff) * b) + ((((a >>> 16) * b) & 0xffff) << 16)) >>> 0;
+}
+
+// FNV-1a, four ways salted
+function seed(text: string): void {
+  for (var k = 0; k < 4; k++) {
+    var h = (0x811c9dc5 ^ mul32(k + 1, 0x9e3779b9)) >>> 0;
+    for (var i = 0; i < text.length; i++) h = mul32((h ^ text.charCodeAt(i)) >>> 0, 16777619);
+    stream[k] = h || 1;
+  }
+}
+
+// xorshift128: 32 random bits from the call's own stream
+function nextBits(): number {
+  var t = stream[3];
+  var s = stream[0];
+  stream[3] = stream[2];
+  stream[2] = stream[1];
+  stream[1] = s;
+  t ^= t << 11;
+  t ^= t >>> 8;
+  stream[0] = (t ^ s ^ (s >>> 19)) >>> 0;
+  return stream[0];
+}
+
+function tameRandom(global: any): void {
+  var native = global.Math.random;
+  defineProperty(global.Math, 'random', {
+    value: function () {
+      var mine = (nextBits() * 4294967296 + nextBits()) / 18446744073709551616;
+      var mixed = native() + mine;
+      return mixed >= 1 ? mixed - 1 : mixed;
+    },
+    writable: false, configurable: false
+  });
+}
+
+/** Marks the span in which customer code may run (the query server's helpers
+ * refuse to work then); `entropy` seeds the call's own random stream. */
+export function enterCustomerCode(entropy: string): void {
   regExpExec(EMPTY_MATCH, '');
+  seed(entropy);
   running = true;
 }
 
@@ -87,7 +134,11 @@ var HIDDEN = [
   'var it = Object.getPrototypeOf([][Symbol.iterator]()); return [it, Object.getPrototypeOf(it)];',
   'return [Object.getPrototypeOf(""[Symbol.iterator]()), Object.getPrototypeOf(/(?:)/[Symbol.matchAll](""))];',
   'return [Object.getPrototypeOf(new Map()[Symbol.iterator]()), Object.getPrototypeOf(new Set()[Symbol.iterator]())];',
-  'return [Object.getPrototypeOf(Int8Array)];'
+  'return [Object.getPrototypeOf(Int8Array)];',
+  'return [Object.getPrototypeOf([].values().map(function (x) { return x; }))];',
+  'return [Object.getPrototypeOf(Iterator.from({next: function () { return {done: true}; }}))];',
+  'var ag = async function* () {}; var p = Object.getPrototypeOf(ag.prototype);' +
+    ' return [Object.getPrototypeOf(ag), p, Object.getPrototypeOf(p)];'
 ];
 
 function hiddenIntrinsics(): any[] {
@@ -155,8 +206,9 @@ function removeRegExpStatics(global: any): void {
   }
 }
 
-/** Locks the realm of `global` once (later calls cost one check); false if it could not. */
-export function lockdown(global: any): boolean {
+/** Locks the realm of `global` once (later calls cost one check), and with it
+ * `reachable`, whatever else customer code is handed; false if it could not. */
+export function lockdown(global: any, reachable: unknown[]): boolean {
   if (locked) return true;
   if (!isFrozen(global)) {
     for (var q = 0; q < QUERY_SERVER_NAMES.length; q++) {
@@ -165,12 +217,13 @@ export function lockdown(global: any): boolean {
     }
     replaceGlobal(global, 'JSON', safeJSON);
     removeRegExpStatics(global);
+    tameRandom(global);
     for (var o = 0; o < OVERRIDABLE.length; o++) {
       var owner = global[OVERRIDABLE[o][0]];
       for (var p = 0; owner && p < OVERRIDABLE[o][1].length; p++) tame(owner.prototype, OVERRIDABLE[o][1][p]);
     }
   }
-  harden(global, [global, FunctionCtor('')].concat(hiddenIntrinsics()));
+  harden(global, [global, FunctionCtor('')].concat(hiddenIntrinsics(), reachable));
   locked = isFrozen(global) && isFrozen(global.Object.prototype);
   return locked;
 }

@@ -62,6 +62,9 @@ export function compiledFunction(doc: { _id?: string; _rev?: string; function_js
   return fn;
 }
 
+/** What customer code is handed besides the global: lockdown freezes it too. */
+export var scopeValues: unknown[] = SCOPE_VALUES;
+
 /** Runs a compiled function on a call, with a fresh `this`. */
 export function runCompiled(fn: Compiled, call: unknown): unknown {
   return apply(fn, {}, [call].concat(SCOPE_VALUES));

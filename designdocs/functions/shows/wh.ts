@@ -6,7 +6,7 @@ import { callflowProblem } from '../lib/callflow';
 import { FunctionCtor, StringCtor } from '../lib/intrinsics';
 import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown';
 import { plainResult } from '../lib/plain';
-import { compiledFunction, runCompiled } from '../lib/scope';
+import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
 
 interface ShowResponse { code: number; json: unknown }
 interface Outcome { value?: unknown; error?: string; problem?: string }
@@ -36,8 +36,8 @@ function messageOf(thrown: any): string {
 
 // Everything that may run customer code (the body, and getters or toJSON in
 // what it returns or throws) runs inside the customer span.
-function runFunction(doc: any, call: unknown): Outcome {
-  enterCustomerCode();
+function runFunction(doc: any, call: unknown, entropy: string): Outcome {
+  enterCustomerCode(entropy);
   try {
     var plain = plainResult(runCompiled(compiledFunction(doc), call));
     return plain.problem !== undefined ? { problem: plain.problem } : { value: plain.value };
@@ -56,7 +56,7 @@ export default function wh(doc: any, req: any): ShowResponse {
     return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
   }
   // never run customer code in a realm that is not locked: fail closed
-  if (!lockdown(global)) return answer(500, 'lockdown_failed', 'this JS engine would not freeze the shared realm; functions cannot run safely here');
+  if (!lockdown(global, scopeValues)) return answer(500, 'lockdown_failed', 'this JS engine would not freeze the shared realm; functions cannot run safely here');
   if (!doc) return answer(404, 'not_found', 'function not found');
   if (doc.pvt_type !== 'function' || typeof doc.function_js !== 'string') {
     return answer(404, 'not_found', 'not a function document');
@@ -64,7 +64,8 @@ export default function wh(doc: any, req: any): ShowResponse {
   if (doc.enabled === false) {
     return answer(423, 'disabled', doc.pvt_disable_reason || 'function is disabled');
   }
-  var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''));
+  var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
+  var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy);
   if (outcome.error !== undefined) return answer(500, 'function_error', outcome.error);
   var problem = outcome.problem || callflowProblem(outcome.value);
   if (problem) return answer(500, 'invalid_callflow', problem);
