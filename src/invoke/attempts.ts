@@ -78,8 +78,10 @@ export class AttemptLog {
     return pending.written;
   }
 
+  /** Writes everything pending, and waits for writes already under way. */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.pending.keys()].map((id) => this.flush(id)));
+    const ids = new Set([...this.pending.keys(), ...this.writing.keys()]);
+    await Promise.all([...ids].map((id) => this.flush(id)));
   }
 
   /** Writes what is pending for a function; one write per function at a time,

@@ -1,0 +1,62 @@
+// The invoke path asks CouchDB as little as it can: the show once, and the
+// function document at most once (only while its owner is not known yet).
+import test from 'ava';
+import type { Connection } from '../../src/couch/connection.js';
+import { startApi, type TestApi, type Caller } from '../helpers/api.js';
+
+let api: TestApi;
+let owner: Caller;
+
+test.before(async () => {
+  api = await startApi();
+  owner = await api.account(await api.master());
+});
+test.after.always(async () => { await api?.close(); });
+
+/** Every request the proxy sends to CouchDB while `run` runs, as "METHOD path". */
+async function requestsDuring(connections: Connection[], run: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const restore = [...new Set(connections)].map((c) => {
+    const original = c.pool.request.bind(c.pool);
+    c.pool.request = ((options: { method: string; path: string }) => {
+      seen.push(`${options.method} ${options.path.split('?')[0]}`);
+      return original(options as never);
+    }) as never;
+    return () => { c.pool.request = original as never; };
+  });
+  try {
+    await run();
+  } finally {
+    for (const undo of restore) undo();
+  }
+  return seen;
+}
+
+test('a successful invocation is one show call; a failing one reads the function only when the threshold is reached', async (t) => {
+  const { routing, functions } = api.couchfn.services;
+  const good = await api.createFunction(owner, { function_js: "return {module: 'tts', data: {}};" });
+  const bad = await api.createFunction(owner, { function_js: "throw new Error('no');" });
+  const connections = [routing.main, routing.functions()];
+  const fnReads = (seen: string[], id: string) => seen.filter((r) => r === `GET /functions/${id}`).length;
+  const shows = (seen: string[], id: string) => seen.filter((r) => r === `GET /functions/_design/functions/_show/wh/${id}`).length;
+
+  const warm = await requestsDuring(connections, () => api.invoke(owner, good));
+  t.deepEqual(warm, [`GET /functions/_design/functions/_show/wh/${good}`], 'owner known since the function was created');
+
+  // a process that has not seen the function yet reads it once
+  (functions as unknown as { owners: { clear(): void } }).owners.clear();
+  const cold = await requestsDuring(connections, () => api.invoke(owner, good));
+  t.is(fnReads(cold, good), 1);
+  t.is(shows(cold, good), 1);
+  t.is(cold.length, 2);
+
+  await api.invoke(owner, bad); // its owner known again
+  await api.couchfn.services.attempts.flushAll();
+  const failing = await requestsDuring(connections, async () => {
+    await api.invoke(owner, bad);
+    await api.couchfn.services.attempts.flushAll();
+  });
+  t.is(shows(failing, bad), 1);
+  t.is(fnReads(failing, bad), 0, 'two failures are below the threshold: the function is not read');
+  t.deepEqual(failing.filter((r) => !r.includes('/functions/')).map((r) => r.split(' ')[0]), ['GET', 'PUT'], 'the attempts doc: read, merged, written');
+});
