@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import { CouchDatabase } from '../couch/database.js';
 import type { Routing } from '../couch/routing.js';
-import { checkRevision, gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier } from '../errors.js';
 
 export const FUNCTIONS_DB = 'functions';
@@ -108,9 +108,7 @@ export class FunctionStore {
     return this.write(doc);
   }
 
-  /** Saves doc; `expectedRev`, when the client sent one, must still be current. */
-  async save(doc: FunctionDoc, expectedRev?: string): Promise<FunctionDoc> {
-    checkRevision(expectedRev, doc._rev);
+  async save(doc: FunctionDoc): Promise<FunctionDoc> {
     return this.write({ ...doc, pvt_modified: gregorianNow() });
   }
 
@@ -121,8 +119,7 @@ export class FunctionStore {
     return { ...doc, _rev: rev };
   }
 
-  async remove(doc: FunctionDoc, expectedRev?: string): Promise<void> {
-    checkRevision(expectedRev, doc._rev);
+  async remove(doc: FunctionDoc): Promise<void> {
     await this.routing.writable();
     await this.db.remove(doc._id, doc._rev!);
     this.owners.delete(doc._id);

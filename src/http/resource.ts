@@ -1,8 +1,12 @@
-// A REST resource answers a fixed set of verbs (Kazoo's allowed_methods);
-// any other verb gets 405. Handlers are typed entries in one object, so a
-// verb cannot be declared without its handler.
-import type { FastifyInstance, FastifySchema, RouteHandlerMethod } from 'fastify';
+// A REST resource in Kazoo's fixed shape: the verbs it allows (any other gets
+// 405), who may call (a token, its scope, the master account only), the
+// route's schemas (request and the success envelope), then one handler per
+// verb. Handlers are typed entries in one object, so a verb cannot be
+// declared without its handler, and the rules are declared, not repeated.
+import type { FastifyInstance, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
+import { forbidden } from '../errors.js';
 import { invalidMethod } from './errors.js';
+import { successEnvelope } from './schemas.js';
 
 export type Verb = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 const VERBS: Verb[] = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'];
@@ -15,6 +19,12 @@ export interface Operation {
   /** who may call: a token (default) or anyone */
   auth?: Auth;
   scope?: RouteScope;
+  /** only the master account may call */
+  master?: true;
+  /** the status of success (201 for creates); the envelope's schema goes with it */
+  status?: 200 | 201;
+  /** set when the answer is not Kazoo's envelope (Pivot's raw callflow, /healthz) */
+  raw?: true;
   handler: RouteHandlerMethod;
 }
 
@@ -22,11 +32,28 @@ declare module 'fastify' {
   interface FastifyContextConfig { auth?: Auth; scope?: RouteScope }
 }
 
+async function masterOnly(request: FastifyRequest): Promise<void> {
+  if (!request.caller?.pvt_superduper_admin) throw forbidden('only the master account may do this');
+}
+
 export function resource(app: FastifyInstance, url: string, tag: string, operations: Partial<Record<Verb, Operation>>): void {
   const allowed = VERBS.filter((verb) => operations[verb]);
   for (const verb of allowed) {
-    const { schema, auth, scope, handler } = operations[verb]!;
-    app.route({ method: verb, url, schema: { tags: [tag], ...(scope ? { description: `scope: ${scope}` } : {}), ...schema }, config: { auth, scope }, handler });
+    const { schema, auth, scope, master, status = 200, raw, handler } = operations[verb]!;
+    app.route({
+      method: verb, url, config: { auth, scope },
+      schema: {
+        tags: [tag], ...(scope ? { description: `scope: ${scope}` } : {}),
+        ...(auth === 'none' ? { security: [] } : {}),
+        ...(raw ? {} : { response: { [status]: successEnvelope } }),
+        ...schema
+      },
+      ...(master ? { preHandler: masterOnly } : {}),
+      handler: status === 201 ? async function (this: FastifyInstance, request, reply) {
+        reply.code(201);
+        return handler.call(this, request, reply);
+      } : handler
+    });
   }
   const refused = VERBS.filter((verb) => !operations[verb]);
   if (refused.length > 0) {

@@ -1,5 +1,8 @@
-// Route schema pieces: Kazoo's request body {"data": ..., "auth_token"?} and
-// the path parameters, from the same JSON Schemas the stores are checked with.
+// Route schema pieces: Kazoo's request body {"data": ..., "auth_token"?}, the
+// path parameters (from the same JSON Schemas the stores are checked with),
+// the success envelope, and the revision rule.
+import { checkRevision } from '../couch/docs.js';
+
 const KAZOO_ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
 
 /** A schema without its $id, to embed in a route schema. */
@@ -24,6 +27,23 @@ export const accountParams = { type: 'object', required: ['accountId'], properti
 export const functionParams = {
   type: 'object', required: ['accountId', 'functionId'], properties: { accountId: KAZOO_ID, functionId: KAZOO_ID }
 } as const;
+
+/** Kazoo's success envelope; `data` is the resource's own. */
+export const successEnvelope = {
+  description: 'Kazoo\'s envelope',
+  type: 'object', required: ['data', 'status'],
+  properties: {
+    data: {}, status: { type: 'string', enum: ['success'] }, revision: { type: 'string' }, request_id: { type: 'string' },
+    auth_token: { type: 'string' }, timestamp: { type: 'string' }, version: { type: 'string' }, node: { type: 'string' },
+    page_size: { type: 'integer' }, start_key: { type: 'string' }, next_start_key: { type: 'string' }
+  },
+  additionalProperties: true
+} as const;
+
+/** A write must name the revision it replaces, when it names one at all: If-Match or `revision` (409 otherwise). */
+export function assertCurrent(request: { headers: Record<string, unknown>; body?: unknown }, doc: { _rev?: string } | null): void {
+  checkRevision(expectedRevision(request.headers, request.body), doc?._rev);
+}
 
 /** The revision a client says it last read: If-Match, or `revision` in the body. */
 export function expectedRevision(headers: Record<string, unknown>, body: unknown): string | undefined {

@@ -2,11 +2,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { Services } from '../http/services.js';
-import { checkRevision, mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
+import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
 import { forbidden } from '../errors.js';
 import { resource } from '../http/resource.js';
-import { accountParams, anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
+import { accountParams, anyObject, assertCurrent, embedded, requestBody } from '../http/schemas.js';
 import { validator } from '../schemas/validate.js';
 import { accountSchema } from '../schemas/index.js';
 
@@ -23,7 +23,7 @@ function target(request: FastifyRequest): AccountDoc {
 export function accountsResource(app: FastifyInstance, { accounts, functions }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
-    checkRevision(expectedRevision(request.headers, request.body), current._rev);
+    assertCurrent(request, current);
     const saved = await accounts.save({ ...privateFields(current), ...checkAccount(fields) } as AccountDoc);
     return success(request, accountView(saved), { revision: saved._rev });
   }
@@ -34,10 +34,10 @@ export function accountsResource(app: FastifyInstance, { accounts, functions }: 
       handler: async (request) => success(request, accountView(target(request)), { revision: target(request)._rev })
     },
     PUT: {
+      status: 201,
       schema: { summary: 'Create a sub-account of this account', params: accountParams, body: requestBody(embedded(accountSchema)) },
-      handler: async (request, reply) => {
+      handler: async (request) => {
         const child = await accounts.create(target(request), publicFields((request.body as { data: Record<string, unknown> }).data));
-        reply.code(201);
         return success(request, accountView(child), { revision: child._rev });
       }
     },
@@ -57,6 +57,7 @@ export function accountsResource(app: FastifyInstance, { accounts, functions }: 
       handler: async (request) => {
         const doc = target(request);
         if (doc._id === request.caller!._id) throw forbidden('an account cannot delete itself');
+        assertCurrent(request, doc);
         await functions.removeAll(doc._id);
         await accounts.remove(doc);
         return success(request, accountView(doc));

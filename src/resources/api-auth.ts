@@ -14,14 +14,14 @@ export function apiAuthResource(app: FastifyInstance, { accounts, tokens }: Serv
   resource(app, '/v2/api_auth', 'auth', {
     PUT: {
       auth: 'none',
+      status: 201,
       schema: { summary: 'Trade an API key for an auth token (one hour)', body },
-      handler: async (request, reply) => {
+      handler: async (request) => {
         const { api_key: apiKey } = (request.body as { data: { api_key: string } }).data;
         const account = await accounts.byApiKey(apiKey);
         if (!account) throw invalidCredentials('unknown API key');
         const { token, exp } = await tokens.issue(account._id);
         request.authToken = token;
-        reply.code(201);
         return success(request, {
           account_id: account._id, account_name: account.name, owner_id: null, expires_at: new Date(exp * 1000).toISOString(),
           is_reseller: account.pvt_superduper_admin === true, reseller_id: account.pvt_tree[0] ?? account._id

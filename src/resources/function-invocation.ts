@@ -58,7 +58,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
   });
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/pivot', 'invocation', {
-    GET: { scope: 'functions.invoke', schema: { summary: 'Pivot: call parameters in the query string; answers the raw callflow', params: functionParams }, handler: pivot },
-    POST: { scope: 'functions.invoke', schema: { summary: 'Pivot: call parameters as a form or JSON body; answers the raw callflow', params: functionParams }, handler: pivot }
+    GET: { scope: 'functions.invoke', raw: true, schema: { summary: 'Pivot: call parameters in the query string; answers the raw callflow', params: functionParams }, handler: pivot },
+    POST: { scope: 'functions.invoke', raw: true, schema: { summary: 'Pivot: call parameters as a form or JSON body; answers the raw callflow', params: functionParams }, handler: pivot }
   });
 }

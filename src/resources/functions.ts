@@ -7,7 +7,7 @@ import { checkFunction } from '../functions/rules.js';
 import { enabledAgain, type FunctionDoc } from '../functions/store.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
-import { accountParams, anyObject, embedded, expectedRevision, functionParams, requestBody } from '../http/schemas.js';
+import { accountParams, anyObject, assertCurrent, embedded, functionParams, requestBody } from '../http/schemas.js';
 import { functionSchema } from '../schemas/index.js';
 
 const listQuery = {
@@ -54,9 +54,10 @@ const reenableBody = requestBody({
 
 export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config }: Services): void {
   const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>) => {
+    assertCurrent(request, current);
     checkFunction(fields, config.maxFunctionBytes);
     const next = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
-    const saved = await functions.save(next, expectedRevision(request.headers, request.body));
+    const saved = await functions.save(next);
     return success(request, functionView(saved), { revision: saved._rev });
   };
   const current = (request: FastifyRequest) => {
@@ -89,13 +90,13 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     },
     PUT: {
       scope: 'functions.write',
+      status: 201,
       schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
-      handler: async (request, reply) => {
+      handler: async (request) => {
         // the route schema has filled in the defaults (enabled, language_pack)
         const fields = clientFields(request);
         checkFunction(fields, config.maxFunctionBytes);
         const created = await functions.create(request.account!._id, fields);
-        reply.code(201);
         return success(request, functionView(created), { revision: created._rev });
       }
     }
@@ -129,7 +130,8 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       schema: { summary: 'Delete a function', params: functionParams },
       handler: async (request) => {
         const doc = await current(request);
-        await functions.remove(doc, expectedRevision(request.headers, request.body));
+        assertCurrent(request, doc);
+        await functions.remove(doc);
         await attempts.remove(doc._id);
         return success(request, functionView(doc));
       }

@@ -8,6 +8,7 @@ export function healthResource(app: FastifyInstance, { routing }: Services): voi
   resource(app, '/healthz', 'meta', {
     GET: {
       auth: 'none',
+      raw: true,
       schema: { summary: 'The state of each CouchDB connection' },
       handler: async (_request, reply) => {
         const connections = [...new Set([routing.main, routing.functions()])];

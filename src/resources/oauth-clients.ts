@@ -26,11 +26,11 @@ export function oauthClientsResource(app: FastifyInstance, { oauthClients }: Ser
       handler: async (request) => success(request, (await oauthClients.list(request.account!._id)).map(clientView))
     },
     PUT: {
+      status: 201,
       schema: { summary: 'Create an API client; its client_secret is shown this once', params: accountParams, body: requestBody(embedded(oauthClientSchema)) },
-      handler: async (request, reply) => {
+      handler: async (request) => {
         const { name, scopes } = (request.body as { data: { name: string; scopes: Scope[] } }).data;
         const { doc, secret } = await oauthClients.create(request.account!._id, { name, scopes });
-        reply.code(201);
         return success(request, { ...clientView(doc), client_secret: secret });
       }
     }

@@ -29,6 +29,7 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
   resource(app, '/oauth/token', 'oauth', {
     POST: {
       auth: 'none',
+      raw: true,
       schema: { summary: 'OAuth 2.0 client credentials: a short-lived bearer token (RFC 6749)' },
       handler: async (request, reply) => {
         const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;

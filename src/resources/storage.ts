@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import { mergePatch, publicFields } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
-import { forbidden } from '../errors.js';
 import { resource } from '../http/resource.js';
 import { anyObject, embedded, expectedRevision, requestBody } from '../http/schemas.js';
 import { validator } from '../schemas/validate.js';
@@ -14,15 +13,10 @@ import { masked, unmasked, type StoragePlan } from '../storage/plan.js';
 const checkPlan = validator<StoragePlan>(embedded(storageSchema));
 const body = requestBody(embedded(storageSchema));
 
-function masterOnly(request: FastifyRequest): void {
-  if (!request.caller?.pvt_superduper_admin) throw forbidden('only the master account may change storage');
-}
-
 export function storageResource(app: FastifyInstance, { storage }: Services): void {
   const answer = (request: FastifyRequest, doc: (StoragePlan & { _rev?: string }) | null) =>
     success(request, doc ? masked(publicFields(doc) as StoragePlan) : {}, doc?._rev ? { revision: doc._rev } : {});
   const replace = async (request: FastifyRequest) => {
-    masterOnly(request);
     const stored = await storage.read();
     const plan = unmasked(publicFields((request.body as { data: Record<string, unknown> }).data) as StoragePlan, stored);
     return answer(request, await storage.change(plan, expectedRevision(request.headers, request.body)));
@@ -30,15 +24,16 @@ export function storageResource(app: FastifyInstance, { storage }: Services): vo
 
   resource(app, '/v2/storage', 'storage', {
     GET: {
+      master: true,
       schema: { summary: 'The system storage plan (credentials masked)' },
-      handler: async (request) => { masterOnly(request); return answer(request, await storage.read()); }
+      handler: async (request) => answer(request, await storage.read())
     },
-    PUT: { schema: { summary: 'Set the system storage plan; moving `functions` migrates them first', body }, handler: replace },
-    POST: { schema: { summary: 'Replace the system storage plan; moving `functions` migrates them first', body }, handler: replace },
+    PUT: { master: true, schema: { summary: 'Set the system storage plan; moving `functions` migrates them first', body }, handler: replace },
+    POST: { master: true, schema: { summary: 'Replace the system storage plan; moving `functions` migrates them first', body }, handler: replace },
     PATCH: {
+      master: true,
       schema: { summary: 'Change part of the system storage plan (null removes a key)', body: requestBody(anyObject) },
       handler: async (request) => {
-        masterOnly(request);
         const stored = await storage.read();
         const current = stored ? publicFields(stored) : {};
         const patch = unmasked(publicFields((request.body as { data: Record<string, unknown> }).data) as StoragePlan, stored);
@@ -47,8 +42,9 @@ export function storageResource(app: FastifyInstance, { storage }: Services): vo
       }
     },
     DELETE: {
+      master: true,
       schema: { summary: 'Remove the storage plan; `functions` move back to the main CouchDB' },
-      handler: async (request) => { masterOnly(request); return answer(request, await storage.change(null)); }
+      handler: async (request) => answer(request, await storage.change(null, expectedRevision(request.headers, request.body)))
     }
   });
 }

@@ -44,5 +44,5 @@ test('every function of every shipped design document is ES5', async (t) => {
     .filter((s): s is string => typeof s === 'string' && !s.startsWith('_'));
   t.true(sources.length >= 8);
   for (const source of sources) t.notThrows(() => parse(`(${source})`, { ecmaVersion: 5 }));
-  t.is(built.find((b) => b.database === 'functions')!.doc.views!.accounts_listing.reduce, '_count');
+  t.deepEqual(Object.keys(built.find((b) => b.database === 'functions')!.doc.views!).sort(), ['crossbar_listing', 'events_listing']);
 });

@@ -19,13 +19,6 @@ test('crossbar_listing lists an account\'s functions with Kazoo\'s summary, and 
   t.false('function_js' in byId[a]);
 });
 
-test('accounts_listing counts functions per account', async (t) => {
-  const account = unique('acct');
-  for (let i = 0; i < 3; i++) await storeFunction(couch, account, { function_js: 'return 1;' });
-  const { rows } = await functionsDb(couch).view('functions', 'accounts_listing', { key: account, group: true });
-  t.deepEqual(rows, [{ key: account, value: 3 }]);
-});
-
 test('events_listing finds the enabled functions bound to an event', async (t) => {
   const account = unique('acct');
   const on = await storeFunction(couch, account, { function_js: 'return 1;', events: ['call.route', 'custom.one'] });

@@ -17,6 +17,10 @@ test('the OpenAPI document lists every route with its request schema', async (t)
   const put = res.body.paths['/v2/accounts/{accountId}/functions'].put;
   const data = put.requestBody.content['application/json'].schema.properties.data;
   t.deepEqual(data.required, ['name', 'function_js']);
+  t.deepEqual(Object.keys(put.responses), ['201'], 'a create answers 201');
+  t.is(put.responses['201'].content['application/json'].schema.properties.status.enum[0], 'success');
+  t.deepEqual(Object.keys(res.body.paths['/v2/accounts/{accountId}/functions/{functionId}'].get.responses), ['200']);
+  t.deepEqual(res.body.paths['/v2/api_auth'].put.security, [], 'no token needed to get one');
 });
 
 test('an unknown route is 404 in the error envelope', async (t) => {

@@ -80,5 +80,18 @@ test('an invalid account is refused in Kazoo\'s shape', async (t) => {
 
 test('the master account cannot be deleted and its key is not readable', async (t) => {
   const master = await api.master();
+  const deleted = await api.call('DELETE', `/v2/accounts/${master.accountId}`, { token: master.token });
+  t.is(deleted.status, 403);
+  t.is((await api.call('GET', `/v2/accounts/${master.accountId}`, { token: master.token })).status, 200, 'still there');
   t.is((await api.call('GET', `/v2/accounts/${master.accountId}/api_key`, { token: master.token })).status, 403);
+});
+
+test('deleting an account with a stale If-Match is 409, and nothing is deleted', async (t) => {
+  const master = await api.master();
+  const child = await api.account(master);
+  const read = await api.call('GET', `/v2/accounts/${child.accountId}`, { token: master.token });
+  await api.call('PATCH', `/v2/accounts/${child.accountId}`, { token: master.token, body: { data: { name: 'renamed' } } });
+  const stale = await api.call('DELETE', `/v2/accounts/${child.accountId}`, { token: master.token, headers: { 'if-match': read.body.revision } });
+  t.is(stale.status, 409);
+  t.is((await api.call('GET', `/v2/accounts/${child.accountId}`, { token: master.token })).status, 200);
 });

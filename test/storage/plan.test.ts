@@ -121,7 +121,10 @@ test.serial('masked credentials sent back keep the stored ones; DELETE brings th
   t.is(resent.status, 200, resent.text);
   const id = await api.createFunction(owner, hi('made on the dedicated server'));
   t.true(await storedOn(dedicated, id), 'still routed with working credentials');
-  const removed = await api.call('DELETE', '/v2/storage', { token: master.token });
+  const stale = await api.call('DELETE', '/v2/storage', { token: master.token, headers: { 'if-match': shown.body.revision } });
+  t.is(stale.status, 409, 'DELETE honours If-Match: the plan changed since it was read');
+  t.true(await storedOn(dedicated, id), 'and nothing moved');
+  const removed = await api.call('DELETE', '/v2/storage', { token: master.token, headers: { 'if-match': resent.body.revision } });
   t.is(removed.status, 200, removed.text);
   t.true(await storedOn(api.couch, id), 'copied back to the main CouchDB');
   t.is(api.couchfn.services.routing.functions(), api.couchfn.services.routing.main);
