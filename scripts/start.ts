@@ -15,8 +15,8 @@ try {
   fail(new Error(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`));
 }
 
-const couch = new URL(couchfn.backend.url);
-const showCurl = couchfn.backend.embedded
+const couch = new URL(couchfn.mainCouch.url);
+const showCurl = couchfn.mainCouch.embedded
   ? `\nOr the show itself, as Kazoo's cf_function calls it:\n  curl -g -u '${decodeURIComponent(couch.username)}:${decodeURIComponent(couch.password)}' '${couch.origin}/functions/_design/functions/_show/wh/<function id>?To=2000&Caller-ID-Name=Alice+Smith&Custom-SIP-Headers[X-Foo]=a+b'\n`
   : '';
 const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -24,7 +24,7 @@ const key = couchfn.generatedMasterKey;
 console.log(`
 couchfn is running.
   REST API   ${api}/v2   (OpenAPI: ${api}/v2/openapi.json)
-  CouchDB    ${redact(couchfn.backend.url)}${couchfn.backend.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
+  CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
   Master account ${couchfn.master._id}
 ${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one printed at first start, or COUCHFN_MASTER_API_KEY\n'}
 Try it:

@@ -1,5 +1,6 @@
 // Accounts and their tree. A request on account A is allowed when A is the
 // caller's own account or a descendant of it, or the caller is the master.
+import { LRUCache } from 'lru-cache';
 import { apiKeyHash, newApiKey } from '../auth/api-keys.js';
 import type { CouchDatabase } from '../couch/database.js';
 import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
@@ -23,16 +24,17 @@ const MASTER_POINTER = 'master_account';
 const CACHE_MS = 60_000;
 
 export class AccountDirectory {
-  private readonly cache = new Map<string, { doc: AccountDoc | null; until: number }>();
+  // null remembered too: an unknown id is not asked again and again
+  private readonly cache = new LRUCache<string, { doc: AccountDoc | null }>({ max: 100_000, ttl: CACHE_MS });
 
   constructor(private readonly db: CouchDatabase<AccountDoc>, private readonly system: CouchDatabase<StoredDoc>) {}
 
   async find(id: string): Promise<AccountDoc | null> {
     const hit = this.cache.get(id);
-    if (hit && hit.until > Date.now()) return hit.doc;
+    if (hit) return hit.doc;
     const found = await this.db.get(id);
     const doc = found?.pvt_type === 'account' ? found : null;
-    this.cache.set(id, { doc, until: Date.now() + CACHE_MS });
+    this.cache.set(id, { doc });
     return doc;
   }
 

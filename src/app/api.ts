@@ -1,7 +1,7 @@
 // The REST API as one fastify instance: envelopes, auth, validation, routes.
 // Tests build it and call it with inject; scripts/start.ts only listens.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Services } from '../http/services.js';
 import { accountsResource } from '../resources/accounts.js';
@@ -34,10 +34,10 @@ function requestId(req: { headers: Record<string, unknown> }): string {
   return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID().replace(/-/g, '');
 }
 
-export async function buildApp(services: Services, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+export async function buildApp(services: Services, loggerInstance?: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
     // requests are not logged one by one: that is the hot path; failures are
-    logger, logController: new LogController({ disableRequestLogging: true }), genReqId: requestId, bodyLimit: services.config.bodyLimitBytes,
+    ...(loggerInstance ? { loggerInstance } : {}), logController: new LogController({ disableRequestLogging: true }), genReqId: requestId, bodyLimit: services.config.bodyLimitBytes,
     return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true }
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));

@@ -7,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { CouchDatabase } from '../couch/database.js';
 import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
+import { isKazooId } from '../schemas/index.js';
 import { badIdentifier } from '../errors.js';
 
 export const OAUTH_CLIENTS_DB = 'oauth_clients';
@@ -63,7 +64,7 @@ export class OAuthClients {
 
   /** The client, if the id and secret match; null otherwise. */
   async authenticate(id: string, secret: string): Promise<OAuthClientDoc | null> {
-    if (!/^[0-9a-f]{32}$/.test(id)) return null;
+    if (!isKazooId(id)) return null;
     const doc = await this.read(id);
     if (!doc) return null;
     const given = hash(secret);

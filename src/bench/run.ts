@@ -6,12 +6,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import nano from 'nano';
 import { startCouchfn } from '../app/couchfn.js';
 import { templates } from '../catalog/templates.js';
 import { samples } from '../catalog/samples.js';
 import { loadConfig } from '../config.js';
 import { openConnection } from '../couch/connection.js';
+import { CouchDatabase } from '../couch/database.js';
 import { kazooQuery } from '../invoke/encode.js';
 import type { LoadJob, LoadResult } from './load-process.js';
 
@@ -78,7 +78,7 @@ export async function runBench(options: BenchOptions) {
         if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${text.slice(0, 200)}`);
       }
 
-      const functionsDb = nano(couchUrl).use('functions');
+      const functionsDb = new CouchDatabase<{ _id: string }>(() => couch, 'functions');
       let stored = 1;
       const results: Measured[] = [];
       for (const size of options.sizes) {
@@ -88,7 +88,7 @@ export async function runBench(options: BenchOptions) {
             _id: `fill${String(stored + i).padStart(8, '0')}`, pvt_type: 'function', pvt_account_id: 'benchfiller',
             name: `filler ${stored + i}`, function_js: template.function_js, enabled: true
           }));
-          await functionsDb.bulk({ docs });
+          await functionsDb.bulk(docs);
           stored += count;
         }
         log(`${size} stored functions`);
@@ -101,7 +101,7 @@ export async function runBench(options: BenchOptions) {
         }
       }
       await couch.close();
-      return report(results, options, process.resourceUsage().maxRSS / 1024, couchfn.backend.embedded || !options.couchdbUrl);
+      return report(results, options, process.resourceUsage().maxRSS / 1024, couchfn.mainCouch.embedded || !options.couchdbUrl);
     } finally {
       await couchfn.close();
     }

@@ -20,9 +20,10 @@ export function es5Problem(body: string): { line: number; column: number; messag
   }
 }
 
-/** Checks a whole function (public fields); throws Kazoo's 400 listing every problem. */
-export function checkFunction(fields: Record<string, unknown>, maxFunctionBytes: number): void {
-  const errors: FieldErrors = validateSchema(fields) ? {} : fieldErrors(validateSchema.errors ?? []);
+/** Checks a whole function (public fields): the schema unless the route
+ * already did, then the rules a schema cannot say; throws Kazoo's 400 listing every problem. */
+export function checkFunction(fields: Record<string, unknown>, maxFunctionBytes: number, schemaChecked = false): void {
+  const errors: FieldErrors = schemaChecked || validateSchema(fields) ? {} : fieldErrors(validateSchema.errors ?? []);
   const body = fields.function_js;
   if (typeof body === 'string' && !errors.function_js) {
     const bytes = Buffer.byteLength(body);

@@ -4,6 +4,7 @@
 // verb. Handlers are typed entries in one object, so a verb cannot be
 // declared without its handler, and the rules are declared, not repeated.
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
+import type { Scope } from '../auth/oauth-clients.js';
 import { forbidden } from '../errors.js';
 import { invalidMethod } from './errors.js';
 import { successEnvelope } from './schemas.js';
@@ -13,7 +14,7 @@ const VERBS: Verb[] = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'];
 
 export type Auth = 'token' | 'none';
 /** What a scoped (OAuth) token must hold for the route; routes without one need a full account token. */
-export type RouteScope = 'functions.invoke' | 'functions.read' | 'functions.write';
+export type RouteScope = Scope;
 export interface Operation {
   schema?: FastifySchema;
   /** who may call: a token (default) or anyone */

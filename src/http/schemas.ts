@@ -2,8 +2,9 @@
 // path parameters (from the same JSON Schemas the stores are checked with),
 // the success envelope, and the revision rule.
 import { checkRevision } from '../couch/docs.js';
+import { kazooId } from '../schemas/index.js';
 
-const KAZOO_ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
+const KAZOO_ID = kazooId;
 
 /** A schema without its $id, to embed in a route schema. */
 export function embedded(schema: Record<string, unknown>): Record<string, unknown> {

@@ -6,10 +6,11 @@ import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { requestBody } from '../http/schemas.js';
 import { kazooQuery, type CallValue } from '../invoke/encode.js';
+import { kazooId } from '../schemas/index.js';
 
 const eventParams = {
   type: 'object', required: ['accountId', 'event'],
-  properties: { accountId: { type: 'string', pattern: '^[0-9a-f]{32}$' }, event: { type: 'string', pattern: '^[a-z0-9_.]{1,64}$' } }
+  properties: { accountId: kazooId, event: { type: 'string', pattern: '^[a-z0-9_.]{1,64}$' } }
 };
 
 export function eventsResource(app: FastifyInstance, { events }: Services): void {

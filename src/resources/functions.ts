@@ -53,9 +53,9 @@ const reenableBody = requestBody({
 });
 
 export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config }: Services): void {
-  const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>) => {
+  const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>, schemaChecked: boolean) => {
     assertCurrent(request, current);
-    checkFunction(fields, config.maxFunctionBytes);
+    checkFunction(fields, config.maxFunctionBytes, schemaChecked);
     const next = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
     const saved = await functions.save(next);
     return success(request, functionView(saved), { revision: saved._rev });
@@ -95,7 +95,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       handler: async (request) => {
         // the route schema has filled in the defaults (enabled, language_pack)
         const fields = clientFields(request);
-        checkFunction(fields, config.maxFunctionBytes);
+        checkFunction(fields, config.maxFunctionBytes, true);
         const created = await functions.create(request.account!._id, fields);
         return success(request, functionView(created), { revision: created._rev });
       }
@@ -114,7 +114,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     POST: {
       scope: 'functions.write',
       schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
-      handler: async (request) => save(request, await current(request), clientFields(request))
+      handler: async (request) => save(request, await current(request), clientFields(request), true)
     },
     PATCH: {
       scope: 'functions.write',
@@ -122,7 +122,8 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       handler: async (request) => {
         const doc = await current(request);
         const { id: _id, disable_reason: _d, ...fields } = functionView(doc);
-        return save(request, doc, mergePatch(fields, clientFields(request)));
+        // PATCH's body is any object: the merged whole is checked here
+        return save(request, doc, mergePatch(fields, clientFields(request)), false);
       }
     },
     DELETE: {

@@ -8,10 +8,11 @@ import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, embedded, requestBody } from '../http/schemas.js';
 import { oauthClientSchema } from '../schemas/index.js';
+import { kazooId } from '../schemas/index.js';
 
 const clientParams = {
   type: 'object', required: ['accountId', 'clientId'],
-  properties: { accountId: { type: 'string', pattern: '^[0-9a-f]{32}$' }, clientId: { type: 'string', pattern: '^[0-9a-f]{32}$' } }
+  properties: { accountId: kazooId, clientId: kazooId }
 };
 
 function clientView(doc: OAuthClientDoc) {

@@ -12,3 +12,8 @@ export const functionSchema = load('function');
 export const accountSchema = load('account');
 export const storageSchema = load('storage');
 export const oauthClientSchema = load('oauth_client');
+
+/** Kazoo's ids (accounts, functions, clients): 32 lowercase hex characters. */
+export const KAZOO_ID_PATTERN = '^[0-9a-f]{32}$';
+export const kazooId = { type: 'string', pattern: KAZOO_ID_PATTERN } as const;
+export const isKazooId = (id: string) => new RegExp(KAZOO_ID_PATTERN).test(id);

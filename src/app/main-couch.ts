@@ -5,14 +5,14 @@ import { deployDesignDocs } from '../couch/deploy.js';
 import { startEmbeddedCouch } from '../embedded/server.js';
 import { compiledDesignDocs } from '../paths.js';
 
-export interface Backend {
+export interface MainCouch {
   /** with admin credentials */
   url: string;
   embedded: boolean;
   close(): Promise<void>;
 }
 
-export async function startBackend(config: Config): Promise<Backend> {
+export async function startMainCouch(config: Config): Promise<MainCouch> {
   const docs = readDesignDocs(compiledDesignDocs);
   if (config.couchdbUrl) {
     await deployDesignDocs(config.couchdbUrl, docs);
