@@ -1,25 +1,36 @@
 // npm start: the main CouchDB (embedded unless COUCHDB_URL is set), the REST
 // API on COUCHFN_HOST:COUCHFN_PORT, and how to call it.
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
 import { startCouchfn } from '../src/app/couchfn.js';
 import { loadConfig } from '../src/config.js';
 import { describeCouchError, redact } from '../src/couch/errors.js';
 import { fail } from '../src/cli.js';
+import { LOG_REDACT } from '../src/http/redact.js';
+import { pino } from 'pino';
 
 const config = (() => { try { return loadConfig(); } catch (err) { return fail(err); } })();
-const couchfn = await startCouchfn(config, { level: config.logLevel })
+const couchfn = await startCouchfn(config, pino({ level: config.logLevel, redact: LOG_REDACT }))
   .catch((err) => fail(new Error(config.couchdbUrl ? describeCouchError(err, config.couchdbUrl) : (err as Error).message)));
 try {
   await couchfn.app.listen({ port: config.port, host: config.host });
 } catch (err) {
   await couchfn.close();
-  fail(new Error(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`));
+  const taken = (err as { code?: string }).code === 'EADDRINUSE';
+  fail(new Error(`the REST API cannot listen on ${config.host}:${config.port}${taken ? ': the port is taken; set COUCHFN_PORT to another' : `: ${(err as Error).message}`}`));
 }
 
 const couch = new URL(couchfn.mainCouch.url);
+// the admin password stays in its file: the banner shows how to read it, never the password
+const adminPath = join(config.dataDir, 'admin.json');
+const adminFile = relative(process.cwd(), adminPath).startsWith('..') ? adminPath : `./${relative(process.cwd(), adminPath)}`;
 const showCurl = couchfn.mainCouch.embedded
-  ? `\nOr the show itself, as Kazoo's cf_function calls it:\n  curl -g -u '${decodeURIComponent(couch.username)}:${decodeURIComponent(couch.password)}' '${couch.origin}/functions/_design/functions/_show/wh/<function id>?To=2000&Caller-ID-Name=Alice+Smith&Custom-SIP-Headers[X-Foo]=a+b'\n`
+  ? `\nOr the show itself, as Kazoo's cf_function calls it (the embedded admin's password is in ${adminFile}):\n`
+    + `  COUCH_AUTH=$(node -p "const a = require('${adminFile}'); a.username + ':' + a.password")\n`
+    + `  curl -g -u "$COUCH_AUTH" '${couch.origin}/functions/_design/functions/_show/wh/<function id>?To=2000&Caller-ID-Name=Alice+Smith&Custom-SIP-Headers[X-Foo]=a+b'\n`
   : '';
-const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+const { port } = couchfn.app.server.address() as AddressInfo;
+const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 const key = couchfn.generatedMasterKey;
 console.log(`
 couchfn is running.
@@ -37,12 +48,15 @@ Try it:
     -H 'Content-Type: application/json' -d '{"data":{"Caller-ID-Name":"Alice Smith","To":"2000"}}'
 ${showCurl}`);
 
+// Graceful: requests under way finish and their attempts are written.
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    couchfn.app.log.info({ signal }, 'shutting down');
-    void couchfn.close().then(() => process.exit(0), () => process.exit(1));
-  });
+function stop(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  couchfn.app.log.info({ why }, 'shutting down');
+  void couchfn.close().then(() => process.exit(0), () => process.exit(1));
 }
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
+// Whoever started us (npm, a shell) went away without passing a signal on: stop too.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) stop('parent process gone'); }, 500).unref();

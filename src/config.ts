@@ -11,6 +11,8 @@ export interface Config {
   /** where the embedded CouchDB listens */
   embeddedPort: number;
   masterApiKey?: string;
+  /** replace a stored master key with masterApiKey (recovery); otherwise a different one is ignored */
+  resetMasterKey: boolean;
   /** largest function_js accepted, in bytes */
   maxFunctionBytes: number;
   /** the show engine's own limit, as CouchDB's os_process_timeout */
@@ -50,6 +52,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function oneOf(env: NodeJS.ProcessEnv, name: string, allowed: string[], fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not "${raw}"`);
+  return raw;
+}
+
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   if (raw === '' || raw === 'false' || raw === '0') return false;
@@ -67,15 +76,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.COUCHFN_HOST || '127.0.0.1',
     port: integer(env, 'COUCHFN_PORT', 8000, 0, 65535),
     dataDir: resolve(env.COUCHFN_DATA_DIR || 'data'),
-    embeddedPort: integer(env, 'COUCHFN_EMBEDDED_COUCH_PORT', 5984, 0, 65535),
+    // 0: a free port of its own, so a CouchDB already on 5984 is no obstacle
+    embeddedPort: integer(env, 'COUCHFN_EMBEDDED_COUCH_PORT', 0, 0, 65535),
     masterApiKey,
+    resetMasterKey: flag(env, 'COUCHFN_RESET_MASTER_KEY'),
     maxFunctionBytes: integer(env, 'COUCHFN_MAX_FUNCTION_BYTES', 65536, 1, 1024 * 1024),
     showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
     showWorkers: integer(env, 'COUCHFN_SHOW_WORKERS', 4, 1, 64),
     accountConcurrency: integer(env, 'COUCHFN_ACCOUNT_CONCURRENCY', 2, 1, 64),
     invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000) + 1000, 100, 31000),
     bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
-    logLevel: env.COUCHFN_LOG_LEVEL || 'info',
+    logLevel: oneOf(env, 'COUCHFN_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     couchTimeoutMs: integer(env, 'COUCHFN_COUCH_TIMEOUT_MS', 5000, 100, 60000),
     maxCallBytes: integer(env, 'COUCHFN_MAX_CALL_BYTES', 8192, 256, 65536),
     maxResultBytes: integer(env, 'COUCHFN_MAX_RESULT_BYTES', 65536, 256, 1024 * 1024),

@@ -82,6 +82,14 @@ export class AccountDirectory {
     return { ...saved, _rev: rev };
   }
 
+  /** A new API key for the account, returned this once; the old one stops working in every process. */
+  async rotateKey(doc: AccountDoc): Promise<{ account: AccountDoc; apiKey: string }> {
+    const apiKey = newApiKey();
+    // the master's key is never kept in clear; a sub-account's is readable by its ancestors, as Kazoo's
+    const next = { ...doc, pvt_api_key_hash: apiKeyHash(apiKey), ...(doc.pvt_superduper_admin ? {} : { pvt_api_key: apiKey }) };
+    return { account: await this.save(next), apiKey };
+  }
+
   async remove(doc: AccountDoc): Promise<void> {
     if (doc.pvt_superduper_admin) throw forbidden('the master account cannot be deleted');
     if ((await this.children(doc._id)).length > 0) throw invalidRequest('delete the account\'s sub-accounts first');
@@ -102,8 +110,10 @@ export class AccountDirectory {
 
   /** The master (super-duper admin) account, made at first start. `apiKey`
    * (COUCHFN_MASTER_API_KEY) becomes its key; without one a key is generated
-   * and returned once. Safe when several processes start together. */
-  async ensureMaster(apiKey?: string): Promise<{ account: AccountDoc; generatedKey?: string }> {
+   * and returned once. A stored key is never replaced silently: a different
+   * `apiKey` is ignored (`ignoredKey`) unless `reset` says to replace it.
+   * Safe when several processes start together. */
+  async ensureMaster(apiKey?: string, reset = false): Promise<{ account: AccountDoc; generatedKey?: string; ignoredKey?: boolean }> {
     try {
       await this.system.put({ _id: MASTER_POINTER, account_id: newId() });
     } catch (err) {
@@ -114,6 +124,7 @@ export class AccountDirectory {
     const existing = await this.find(id);
     if (existing) {
       if (apiKey && existing.pvt_api_key_hash !== apiKeyHash(apiKey)) {
+        if (!reset) return { account: existing, ignoredKey: true };
         return { account: await this.save({ ...existing, pvt_api_key_hash: apiKeyHash(apiKey) }) };
       }
       return { account: existing };

@@ -22,6 +22,7 @@ import { failure } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { handleError } from '../http/error-handler.js';
 import { parseForm } from '../http/form.js';
+import { redactUrl } from '../http/redact.js';
 import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
@@ -58,7 +59,7 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
   });
   app.addHook('preValidation', authenticate(services.tokens, services.accounts, services.oauthClients));
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 500) request.log.error({ url: request.url, status: reply.statusCode }, 'request failed');
+    if (reply.statusCode >= 500) request.log.error({ url: redactUrl(request.url), status: reply.statusCode }, 'request failed');
   });
   for (const register of resources) register(app, services);
   return app;

@@ -1,7 +1,7 @@
 // The whole product in one process: the main CouchDB (embedded or
 // COUCHDB_URL) with design docs deployed, the services, the REST API.
 import type { FastifyInstance } from 'fastify';
-import { pino, type LoggerOptions } from 'pino';
+import { pino, type Logger } from 'pino';
 import { AccountDirectory, type AccountDoc } from '../accounts/directory.js';
 import { OAUTH_CLIENTS_DB, OAuthClients, type OAuthClientDoc } from '../auth/oauth-clients.js';
 import { Tokens } from '../auth/tokens.js';
@@ -66,13 +66,15 @@ export async function createServices(config: Config, couchUrl: string, log: (err
   };
 }
 
-/** `logger`: pino options (false: silent). */
-export async function startCouchfn(config: Config, logger: LoggerOptions | false = false): Promise<Couchfn> {
-  const log = pino(logger === false ? { enabled: false } : logger);
+/** `log`: where the service logs (default: nowhere). Secrets are redacted by rule (http/redact.ts). */
+export async function startCouchfn(config: Config, log: Logger = pino({ enabled: false })): Promise<Couchfn> {
   const mainCouch = await startMainCouch(config);
   try {
     const services = await createServices(config, mainCouch.url, (err) => log.warn({ err }, 'attempt or auto-disable not recorded'));
-    const { account, generatedKey } = await services.accounts.ensureMaster(config.masterApiKey);
+    const { account, generatedKey, ignoredKey } = await services.accounts.ensureMaster(config.masterApiKey, config.resetMasterKey);
+    if (ignoredKey) {
+      log.warn('COUCHFN_MASTER_API_KEY differs from the stored master key and is ignored; rotate with PUT /v2/accounts/{master}/api_key, or set COUCHFN_RESET_MASTER_KEY=true once to replace it');
+    }
     await services.storage.apply();
     const app = await buildApp(services, log);
     const accountChanges = new ChangesFollower(services.routing.main, 'accounts', {
@@ -95,6 +97,7 @@ export async function startCouchfn(config: Config, logger: LoggerOptions | false
         await planChanges.stop();
         await clientChanges.stop();
         await app.close();
+        await services.invoker.idle(); // calls under way finish, and are recorded
         await services.attempts.close();
         await services.routing.close();
         await mainCouch.close();

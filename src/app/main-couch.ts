@@ -18,7 +18,14 @@ export async function startMainCouch(config: Config): Promise<MainCouch> {
     await deployDesignDocs(config.couchdbUrl, docs);
     return { url: config.couchdbUrl, embedded: false, close: async () => {} };
   }
-  const couch = await startEmbeddedCouch({ dataDir: config.dataDir, port: config.embeddedPort, show: { timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency } });
+  const couch = await startEmbeddedCouch({
+    dataDir: config.dataDir, port: config.embeddedPort,
+    show: { timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency }
+  }).catch((err) => {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    throw new Error(`the embedded CouchDB cannot listen on 127.0.0.1:${config.embeddedPort}: the port is taken `
+      + '(COUCHFN_EMBEDDED_COUCH_PORT); leave it unset to pick a free port, or set COUCHDB_URL to use the CouchDB that is there');
+  });
   try {
     await deployDesignDocs(couch.url, docs);
     return { url: couch.url, embedded: true, close: () => couch.close() };

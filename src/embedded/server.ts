@@ -118,7 +118,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
     serveShow(req, res, target, store, engine, credentials.username).catch(next);
   });
   app.use(couch);
-  const server = app.listen(options.port ?? 5984, options.host ?? '127.0.0.1');
+  const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await new Promise<void>((done, fail) => server.once('listening', done).once('error', fail));
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';

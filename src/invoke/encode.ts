@@ -33,10 +33,41 @@ export function kazooQuery(call: Record<string, CallValue>): string {
   return Object.entries(call).map(([key, value]) => encodeEntry(escapeKey(key), value)).join('&');
 }
 
-/** A query string as received, minus the auth_token pair (which must not reach user code). */
-export function withoutAuthToken(raw: string): string {
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
+/** A query string as received, minus what must never reach user code: the
+ * auth_token pair however its key is encoded, and any pair carrying the
+ * token the request authenticated with. */
+export function withoutAuthToken(raw: string, token?: string | null): string {
   return raw.split('&').filter((pair) => {
-    const key = pair.split('=', 1)[0];
-    return key !== 'auth_token' && key !== 'auth%5Ftoken';
+    const eq = pair.indexOf('=');
+    const key = decoded(eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase();
+    if (key === 'auth_token') return false;
+    return !token || eq < 0 || !decoded(pair.slice(eq + 1)).includes(token);
   }).join('&');
+}
+
+/** A call as JSON, minus auth_token and any value carrying the request's token (at any depth). */
+export function callWithoutToken(call: Record<string, CallValue>, token?: string | null): Record<string, CallValue> {
+  const clean = (value: CallValue): CallValue | undefined => {
+    if (typeof value === 'string') return token && value.includes(token) ? undefined : value;
+    if (Array.isArray(value)) return value.map(clean).filter((v) => v !== undefined) as CallValue[];
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, CallValue> = {};
+      for (const [key, item] of Object.entries(value)) {
+        if (key.trim().toLowerCase() === 'auth_token') continue;
+        const kept = clean(item);
+        if (kept !== undefined) out[key] = kept;
+      }
+      return out;
+    }
+    return value;
+  };
+  return clean(call) as Record<string, CallValue>;
 }

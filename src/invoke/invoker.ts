@@ -17,6 +17,9 @@ export interface InvokeOptions extends RunLimits { maxCallBytes: number }
 export interface CallRequest { query: string; callId?: string }
 
 export class Invoker {
+  /** runs, and their recording, not finished yet: a graceful stop waits for them */
+  private readonly underWay = new Set<Promise<unknown>>();
+
   constructor(
     private readonly functions: FunctionStore,
     private readonly engine: () => FunctionEngine,
@@ -26,7 +29,22 @@ export class Invoker {
     private readonly onError: (err: unknown) => void
   ) {}
 
-  async run(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
+  run(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
+    return this.track(this.runNow(account, functionId, call));
+  }
+
+  /** Resolves when every run under way, and what it records, is done. */
+  async idle(): Promise<void> {
+    while (this.underWay.size > 0) await Promise.allSettled([...this.underWay]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.underWay.add(work);
+    void work.finally(() => this.underWay.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private async runNow(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
     const refused = await this.resolve(account, functionId, call);
     if (refused) return refused;
     const started = performance.now();
@@ -53,7 +71,7 @@ export class Invoker {
     };
     const written = this.attempts.record(accountId, attempt);
     if (FUNCTION_FAULTS.has(outcome.kind)) {
-      void written.then((doc) => doc && this.disabler.check(accountId, doc)).catch(this.onError);
+      void this.track(written.then((doc) => doc && this.disabler.check(accountId, doc)).catch(this.onError));
     }
   }
 }

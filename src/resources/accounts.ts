@@ -74,11 +74,19 @@ export function accountsResource(app: FastifyInstance, { accounts, functions }: 
 
   resource(app, '/v2/accounts/:accountId/api_key', 'accounts', {
     GET: {
-      schema: { summary: 'Read an account\'s API key (the account and its ancestors)', params: accountParams },
+      schema: { summary: 'Read a sub-account\'s API key (the account and its ancestors)', params: accountParams },
       handler: async (request) => {
         const key = target(request).pvt_api_key;
-        if (!key) throw forbidden('the master account\'s key is shown only once, at first start');
+        if (!key) throw forbidden('the master account\'s key is shown only once, at first start or when rotated (PUT)');
         return success(request, { api_key: key });
+      }
+    },
+    PUT: {
+      schema: { summary: 'Rotate the account\'s API key: a new one, shown this once; the old one stops working everywhere', params: accountParams },
+      handler: async (request) => {
+        assertCurrent(request, target(request));
+        const { account, apiKey } = await accounts.rotateKey(target(request));
+        return success(request, { api_key: apiKey }, { revision: account._rev });
       }
     }
   });

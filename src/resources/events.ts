@@ -5,7 +5,7 @@ import type { Services } from '../http/services.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { requestBody } from '../http/schemas.js';
-import { kazooQuery, type CallValue } from '../invoke/encode.js';
+import { callWithoutToken, kazooQuery, type CallValue } from '../invoke/encode.js';
 import { kazooId } from '../schemas/index.js';
 
 const eventParams = {
@@ -20,7 +20,7 @@ export function eventsResource(app: FastifyInstance, { events }: Services): void
       schema: { summary: 'Run every enabled function bound to the event; one entry per function', params: eventParams, body: requestBody({ type: 'object' }) },
       handler: async (request) => {
         const { event } = request.params as { event: string };
-        const call = (request.body as { data: Record<string, CallValue> }).data;
+        const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
         return success(request, await events.invoke(request.account!, event, { query: kazooQuery(call), callId }));
       }

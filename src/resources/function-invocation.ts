@@ -6,7 +6,7 @@ import { successRaw } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { functionParams, requestBody } from '../http/schemas.js';
-import { kazooQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
+import { callWithoutToken, kazooQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
 import type { Outcome, OutcomeKind } from '../invoke/outcome.js';
 import { rawForm } from '../http/form.js';
 
@@ -40,8 +40,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
   const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
     const raw = request.method === 'GET' ? request.url.split('?')[1] ?? ''
-      : rawForm(body) ?? kazooQuery((body ?? {}) as Record<string, CallValue>);
-    const query = withoutAuthToken(raw);
+      : rawForm(body) ?? kazooQuery(callWithoutToken((body ?? {}) as Record<string, CallValue>, request.authToken));
+    const query = withoutAuthToken(raw, request.authToken);
     return reply.type('application/json').send(await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
   };
 
@@ -50,7 +50,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       scope: 'functions.invoke',
       schema: { summary: 'Run a function on a call; data is the callflow', params: functionParams, body: requestBody(callSchema) },
       handler: async (request, reply) => {
-        const call = (request.body as { data: Record<string, CallValue> }).data;
+        const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
         return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call), callId)));
       }

@@ -1,6 +1,7 @@
 // Invocation you can trust: limits, auto-disable, attempts, a dead CouchDB.
 import test from 'ava';
 import { openConnection } from '../../src/couch/connection.js';
+import { CouchDatabase } from '../../src/couch/database.js';
 import { startCouchfn } from '../../src/app/couchfn.js';
 import { loadConfig } from '../../src/config.js';
 import { MASTER_KEY, startApi, TestApi, type Caller } from '../helpers/api.js';
@@ -161,4 +162,19 @@ test('the threshold holds across two proxy processes sharing a CouchDB', async (
     await other.invoke(owner, id);
   }
   t.true(await eventually(isDisabled(owner, id)), 'three failures on each make six');
+});
+
+test.serial('a graceful stop while a function runs still records its attempt', async (t) => {
+  const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY }));
+  const other = new TestApi(api.couch, couchfn);
+  const owner = await other.account(await other.master());
+  const id = await other.createFunction(owner, { function_js: "var t = Date.now(); while (Date.now() - t < 1000) {} throw new Error('late');" });
+  const running = other.invoke(owner, id, { 'Call-ID': 'during-stop' });
+  await new Promise((r) => setTimeout(r, 300));
+  await couchfn.close(); // what SIGTERM and Ctrl-C do
+  t.is((await running).status, 500);
+  const attempts = new CouchDatabase<{ _id: string; failures: { call_id: string }[] }>(() => probe, 'function_attempts');
+  const probe = openConnection('probe', api.couch.url);
+  t.teardown(() => probe.close());
+  t.deepEqual((await attempts.get(`attempts:${id}`))?.failures.map((a) => a.call_id), ['during-stop']);
 });

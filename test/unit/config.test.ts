@@ -22,8 +22,9 @@ test('an empty environment starts with the documented defaults', (t) => {
     host: '127.0.0.1',
     port: 8000,
     dataDir: resolve('data'),
-    embeddedPort: 5984,
+    embeddedPort: 0,
     masterApiKey: undefined,
+    resetMasterKey: false,
     maxFunctionBytes: 65536,
     showTimeoutMs: 5000,
     showWorkers: 4,
@@ -40,6 +41,11 @@ test('an empty environment starts with the documented defaults', (t) => {
     attemptsPerFunction: 50,
     oauthTokenSeconds: 900
   });
+});
+
+test('a log level pino does not know is refused, naming the variable', (t) => {
+  t.throws(() => loadConfig({ COUCHFN_LOG_LEVEL: 'verbose' }), { message: /^COUCHFN_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose"$/ });
+  t.is(loadConfig({ COUCHFN_LOG_LEVEL: 'debug' }).logLevel, 'debug');
 });
 
 test('empty strings count as unset', (t) => {
