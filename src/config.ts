@@ -40,6 +40,10 @@ export interface Config {
   attemptsPerFunction: number;
   /** lifetime of OAuth client-credentials tokens */
   oauthTokenSeconds: number;
+  /** failed api_auth or /oauth/token attempts a client address may make a minute (0: no limit) */
+  authFailuresPerMinute: number;
+  /** invocations one account may make a second, per proxy process (0: no limit) */
+  accountCallsPerSecond: number;
 }
 
 export class ConfigError extends Error {}
@@ -94,7 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     disableWindowSeconds: integer(env, 'COUCHFN_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
     recordSuccesses: flag(env, 'COUCHFN_RECORD_SUCCESSES'),
     attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000),
-    oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400)
+    oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
+    authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
+    accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000)
   };
   if (config.attemptsPerFunction < config.disableAfterFailures) {
     throw new ConfigError('COUCHFN_ATTEMPTS_PER_FUNCTION must be at least COUCHFN_DISABLE_AFTER_FAILURES, or failures would be forgotten before they are counted');

@@ -49,6 +49,8 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
       security: [{ authToken: [] }]
     }
   });
+  // JSON or a form, nothing else: a JSON body sent as text/plain answers 415 with what to send
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseForm(body as string)));
   app.decorateRequest('authToken', null);
   app.decorateRequest('caller', null);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { AccountDirectory, type AccountDoc } from '../accounts/directory.js';
 import { OAUTH_CLIENTS_DB, OAuthClients, type OAuthClientDoc } from '../auth/oauth-clients.js';
+import { CallRate, GuessingLimit } from '../auth/guessing.js';
 import { Tokens } from '../auth/tokens.js';
 import { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
@@ -48,7 +49,7 @@ export async function createServices(config: Config, couchUrl: string, log: (err
   const engine = new ShowEngine(() => routing.functions(), FUNCTIONS_DB);
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
-  }, log);
+  }, new CallRate(config.accountCallsPerSecond), log);
   return {
     config,
     routing,
@@ -60,6 +61,7 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     events: new EventDispatcher(functions, invoker, config.accountConcurrency),
     oauthClients: new OAuthClients(onMain<OAuthClientDoc>(OAUTH_CLIENTS_DB)),
     engine: new EngineProbe(routing),
+    guessing: new GuessingLimit(config.authFailuresPerMinute),
     storage: new StorageService(onMain<PlanDoc>('system_data'), routing, {
       couchTimeoutMs: config.couchTimeoutMs, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
     })

@@ -1,6 +1,7 @@
 // The one place any error becomes a response: Kazoo's error envelope.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CouchError } from '../couch/request.js';
+import { CallTooDeep } from '../invoke/encode.js';
 import { DomainError, validationError } from '../errors.js';
 import { fieldErrors } from '../schemas/validate.js';
 import { failure } from './envelope.js';
@@ -29,10 +30,11 @@ function apiErrorOf(err: FastifyError): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainError) return fromDomain(err);
   if (err instanceof CouchError) return fromCouch(err);
+  if (err instanceof CallTooDeep) return new ApiError(400, 'invalid request', { cause: err.message });
   if (err.validation) return fromValidation(err);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiError(413, 'too large', { cause: 'the request body is too large' });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError(415, 'unsupported media type', { cause: 'send application/json' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError(415, 'unsupported media type', { cause: 'send the body as JSON with Content-Type: application/json' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ApiError(400, 'invalid json', { cause: err.message });
   }
@@ -44,5 +46,5 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   const error = apiErrorOf(err);
   if (error.status === 500 && error.kazooMessage === 'unspecified') request.log.error({ err }, 'unexpected failure');
   else if (error.status >= 503) request.log.warn({ cause: error.data.cause }, error.kazooMessage);
-  void reply.code(error.status).type('application/json').send(failure(request, error));
+  void reply.code(error.status).headers(error.headers).type('application/json').send(failure(request, error));
 }

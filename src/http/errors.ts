@@ -4,10 +4,17 @@
 import { DomainError, type ErrorKind } from '../errors.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly kazooMessage: string, readonly data: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number, readonly kazooMessage: string, readonly data: Record<string, unknown> = {},
+    /** e.g. Retry-After */
+    readonly headers: Record<string, string> = {}
+  ) {
     super(kazooMessage);
   }
 }
+
+export const tooManyRequests = (cause: string, retryAfter: number) =>
+  new ApiError(429, 'too_many_requests', { cause, retry_after: retryAfter }, { 'retry-after': String(retryAfter) });
 
 const STATUS: Record<ErrorKind, number> = {
   'bad_identifier': 404, 'invalid_credentials': 401, 'forbidden': 403, 'datastore_conflict': 409, 'validation error': 400,

@@ -11,6 +11,8 @@ import type { EventDispatcher } from '../invoke/events.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { StorageService } from '../storage/service.js';
 
+import type { GuessingLimit } from '../auth/guessing.js';
+
 export interface Services {
   config: Config;
   routing: Routing;
@@ -23,4 +25,5 @@ export interface Services {
   storage: StorageService;
   oauthClients: OAuthClients;
   events: EventDispatcher;
+  guessing: GuessingLimit;
 }

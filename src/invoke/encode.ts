@@ -19,10 +19,18 @@ function escapeKey(key: string): string {
   return escapeValue(key).replace(/%5B/g, '[').replace(/%5D/g, ']');
 }
 
-function encodeEntry(key: string, value: CallValue): string {
-  if (Array.isArray(value)) return value.map((item) => encodeEntry(`${key}[]`, item)).join('&');
+/** Deeper calls are refused: Kazoo sends a few levels, and every level is a bracket in the URL. */
+export const MAX_CALL_DEPTH = 32;
+
+export class CallTooDeep extends Error {
+  constructor() { super(`the call is nested deeper than ${MAX_CALL_DEPTH} levels`); }
+}
+
+function encodeEntry(key: string, value: CallValue, depth = 0): string {
+  if (depth > MAX_CALL_DEPTH) throw new CallTooDeep();
+  if (Array.isArray(value)) return value.map((item) => encodeEntry(`${key}[]`, item, depth + 1)).join('&');
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).map(([sub, item]) => encodeEntry(`${key}[${escapeKey(sub)}]`, item)).join('&');
+    return Object.entries(value).map(([sub, item]) => encodeEntry(`${key}[${escapeKey(sub)}]`, item, depth + 1)).join('&');
   }
   // null crashes Kazoo's encoder; here it is left out
   if (value === null || value === undefined) return '';
@@ -31,6 +39,20 @@ function encodeEntry(key: string, value: CallValue): string {
 
 export function kazooQuery(call: Record<string, CallValue>): string {
   return Object.entries(call).map(([key, value]) => encodeEntry(escapeKey(key), value)).join('&');
+}
+
+/** Where a query string as received breaks percent-encoding (CouchDB would refuse it), or null. */
+export function malformedQuery(raw: string): string | null {
+  for (const pair of raw.split('&')) {
+    for (const part of pair.split('=')) {
+      try {
+        decodeURIComponent(part);
+      } catch {
+        return `"${pair.slice(0, 60)}" is not valid percent-encoding`;
+      }
+    }
+  }
+  return null;
 }
 
 function decoded(part: string): string {
@@ -55,19 +77,20 @@ export function withoutAuthToken(raw: string, token?: string | null): string {
 
 /** A call as JSON, minus auth_token and any value carrying the request's token (at any depth). */
 export function callWithoutToken(call: Record<string, CallValue>, token?: string | null): Record<string, CallValue> {
-  const clean = (value: CallValue): CallValue | undefined => {
+  const clean = (value: CallValue, depth: number): CallValue | undefined => {
+    if (depth > MAX_CALL_DEPTH) throw new CallTooDeep();
     if (typeof value === 'string') return token && value.includes(token) ? undefined : value;
-    if (Array.isArray(value)) return value.map(clean).filter((v) => v !== undefined) as CallValue[];
+    if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1)).filter((v) => v !== undefined) as CallValue[];
     if (value !== null && typeof value === 'object') {
       const out: Record<string, CallValue> = {};
       for (const [key, item] of Object.entries(value)) {
         if (key.trim().toLowerCase() === 'auth_token') continue;
-        const kept = clean(item);
+        const kept = clean(item, depth + 1);
         if (kept !== undefined) out[key] = kept;
       }
       return out;
     }
     return value;
   };
-  return clean(call) as Record<string, CallValue>;
+  return clean(call, 0) as Record<string, CallValue>;
 }

@@ -5,6 +5,7 @@
 // its answer without waiting for the recording.
 import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
+import type { CallRate } from '../auth/guessing.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { Attempt, AttemptLog } from './attempts.js';
 import type { AutoDisabler } from './disabler.js';
@@ -26,6 +27,7 @@ export class Invoker {
     private readonly attempts: AttemptLog,
     private readonly disabler: AutoDisabler,
     private readonly options: InvokeOptions,
+    private readonly rate: CallRate,
     private readonly onError: (err: unknown) => void
   ) {}
 
@@ -60,6 +62,8 @@ export class Invoker {
       return { kind: 'too_large', reason: `the call is ${call.query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed` };
     }
     if ((await this.functions.owner(functionId)) !== account._id) return { kind: 'not_found', reason: 'function not found' };
+    const wait = this.rate.take(account._id);
+    if (wait > 0) return { kind: 'busy', reason: 'this account makes more calls a second than it may (COUCHFN_ACCOUNT_CALLS_PER_SECOND)', retryAfter: wait };
     return null;
   }
 

@@ -16,6 +16,8 @@ export interface Outcome {
   callflow?: string;
   /** what went wrong, in a sentence */
   reason?: string;
+  /** busy: when to try again, in seconds */
+  retryAfter?: number;
 }
 
 /** The show's answer (status and JSON body) as an outcome. */

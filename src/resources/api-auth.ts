@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../http/services.js';
 import { success } from '../http/envelope.js';
 import { invalidCredentials } from '../errors.js';
+import { tooManyRequests } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { requestBody } from '../http/schemas.js';
 
@@ -10,7 +11,7 @@ const body = requestBody({
   type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', minLength: 1, maxLength: 128 } }
 });
 
-export function apiAuthResource(app: FastifyInstance, { accounts, tokens }: Services): void {
+export function apiAuthResource(app: FastifyInstance, { accounts, tokens, guessing }: Services): void {
   resource(app, '/v2/api_auth', 'auth', {
     PUT: {
       auth: 'none',
@@ -18,8 +19,13 @@ export function apiAuthResource(app: FastifyInstance, { accounts, tokens }: Serv
       schema: { summary: 'Trade an API key for an auth token (one hour)', body },
       handler: async (request) => {
         const { api_key: apiKey } = (request.body as { data: { api_key: string } }).data;
+        const wait = guessing.retryAfter(request.ip);
+        if (wait > 0) throw tooManyRequests(`too many failed attempts from this address; retry in ${wait} s`, wait);
         const account = await accounts.byApiKey(apiKey);
-        if (!account) throw invalidCredentials('unknown API key');
+        if (!account) {
+          guessing.failed(request.ip);
+          throw invalidCredentials('unknown API key');
+        }
         const { token, exp } = await tokens.issue(account._id);
         request.authToken = token;
         return success(request, {

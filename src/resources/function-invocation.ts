@@ -3,22 +3,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import { successRaw } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, tooManyRequests } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import { functionParams, requestBody } from '../http/schemas.js';
-import { callWithoutToken, kazooQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
+import { callWithoutToken, kazooQuery, malformedQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
+import { invalidRequest } from '../errors.js';
 import type { Outcome, OutcomeKind } from '../invoke/outcome.js';
 import { rawForm } from '../http/form.js';
 
 const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' };
 
 // How each outcome but success answers.
-const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: string) => ApiError> = {
+const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: string, outcome: Outcome) => ApiError> = {
   not_found: (id) => new ApiError(404, 'bad_identifier', { cause: id }),
   disabled: (_id, reason) => new ApiError(423, 'function_disabled', { cause: reason }),
   account_disabled: (_id, reason) => new ApiError(423, 'account_disabled', { cause: reason }),
   too_large: (_id, reason) => new ApiError(413, 'too large', { cause: reason }),
-  busy: (_id, reason) => new ApiError(429, 'too_many_requests', { cause: reason }),
+  busy: (_id, reason, outcome) => tooManyRequests(reason, outcome.retryAfter ?? 1),
   function_error: (_id, reason) => new ApiError(500, 'function_error', { message: reason }),
   invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { message: reason }),
   timeout: () => new ApiError(504, 'timeout', { cause: 'the function ran past its time limit' }),
@@ -27,7 +28,7 @@ const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: stri
 };
 
 export function outcomeError(functionId: string, outcome: Outcome): ApiError {
-  return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind);
+  return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
 }
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
@@ -41,6 +42,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     const body = request.body;
     const raw = request.method === 'GET' ? request.url.split('?')[1] ?? ''
       : rawForm(body) ?? kazooQuery(callWithoutToken((body ?? {}) as Record<string, CallValue>, request.authToken));
+    const malformed = malformedQuery(raw);
+    if (malformed) throw invalidRequest(malformed);
     const query = withoutAuthToken(raw, request.authToken);
     return reply.type('application/json').send(await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
   };

@@ -14,24 +14,37 @@ function refuse(reply: FastifyReply, error: OAuthError, description: string, bas
 }
 
 /** client_id and client_secret from HTTP Basic (RFC 6749 2.3.1) or the body. */
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined; // not valid percent-encoding: no credentials
+  }
+}
+
 function credentials(request: FastifyRequest, body: Record<string, unknown>): { id?: string; secret?: string; basic: boolean; both: boolean } {
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const inBody = typeof body.client_id === 'string' || typeof body.client_secret === 'string';
   if (basic) {
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)), basic: true, both: inBody };
+    const text = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    return { id: decoded(text.slice(0, colon)), secret: decoded(text.slice(colon + 1)), basic: true, both: inBody };
   }
   return { id: body.client_id as string | undefined, secret: body.client_secret as string | undefined, basic: false, both: false };
 }
 
-export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens, config }: Services): void {
+export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens, config, guessing }: Services): void {
   resource(app, '/oauth/token', 'oauth', {
     POST: {
       auth: 'none',
       raw: true,
       schema: { summary: 'OAuth 2.0 client credentials: a short-lived bearer token (RFC 6749)' },
       handler: async (request, reply) => {
+        const wait = guessing.retryAfter(request.ip);
+        if (wait > 0) {
+          return reply.code(429).header('retry-after', String(wait)).header('cache-control', 'no-store')
+            .send({ error: 'too_many_requests', error_description: `too many failed attempts from this address; retry in ${wait} s` });
+        }
         const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
         const { id, secret, basic, both } = credentials(request, body);
         if (body.grant_type === undefined) return refuse(reply, 'invalid_request', 'grant_type is required', basic);
@@ -39,7 +52,10 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
         if (both) return refuse(reply, 'invalid_request', 'send the client credentials one way, not in both the header and the body', basic);
         if (!id || !secret) return refuse(reply, 'invalid_client', 'client authentication is required', basic);
         const client = await oauthClients.authenticate(id, secret);
-        if (!client) return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
+        if (!client) {
+          guessing.failed(request.ip);
+          return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
+        }
         const asked = typeof body.scope === 'string' && body.scope.trim() ? (body.scope.trim().split(/\s+/) as Scope[]) : client.scopes;
         const beyond = asked.filter((s) => !client.scopes.includes(s));
         if (beyond.length > 0) return refuse(reply, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`, basic);

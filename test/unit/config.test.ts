@@ -39,7 +39,9 @@ test('an empty environment starts with the documented defaults', (t) => {
     disableWindowSeconds: 60,
     recordSuccesses: false,
     attemptsPerFunction: 50,
-    oauthTokenSeconds: 900
+    oauthTokenSeconds: 900,
+    authFailuresPerMinute: 10,
+    accountCallsPerSecond: 0
   });
 });
 
