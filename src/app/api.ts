@@ -22,7 +22,6 @@ import { failure } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { handleError } from '../http/error-handler.js';
 import { parseForm } from '../http/form.js';
-import { redactUrl } from '../http/redact.js';
 import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
@@ -45,8 +44,14 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
   await app.register(swagger, {
     openapi: {
       info: { title: 'couchfn', description: 'Kazoo-compatible functions API', version },
-      components: { securitySchemes: { authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
-      security: [{ authToken: [] }]
+      servers: [{ url: `http://${services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host}:${services.config.port}`, description: 'this couchfn (COUCHFN_HOST, COUCHFN_PORT)' }],
+      components: {
+        securitySchemes: {
+          authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'from PUT /v2/api_auth' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'an OAuth client-credentials token from POST /oauth/token' }
+        }
+      },
+      security: [{ authToken: [] }, { bearer: [] }]
     }
   });
   // JSON or a form, nothing else: a JSON body sent as text/plain answers 415 with what to send
@@ -60,9 +65,6 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
     void reply.code(404).send(failure(request, new ApiError(404, 'not_found', { cause: `no route ${request.method} ${request.url.split('?')[0]}` })));
   });
   app.addHook('preValidation', authenticate(services.tokens, services.accounts, services.oauthClients));
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 500) request.log.error({ url: redactUrl(request.url), status: reply.statusCode }, 'request failed');
-  });
   for (const register of resources) register(app, services);
   return app;
 }

@@ -91,17 +91,23 @@ function close(): void {
 }
 
 function failureOf(vm: QuickJSContext, error: QuickJSHandle): ShowOutcome {
-  let message = 'unknown error';
+  // QuickJS throws null when the runtime is out of memory, and dumping may
+  // itself fail then
+  let message = 'InternalError: out of memory';
   try {
-    const dumped = vm.dump(error) as { name?: string; message?: string } | string;
-    message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+    const dumped = vm.dump(error) as { name?: string; message?: string } | string | null;
+    if (dumped !== null && dumped !== undefined) {
+      message = typeof dumped === 'object' ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+    }
   } catch {
-    // dumping may itself fail after an out-of-memory error
+    // keep "out of memory"
   } finally {
     error.dispose();
   }
   if (/interrupted/.test(message)) return { ok: false, failure: 'timeout', message: 'OS process timed out.' };
-  if (/out of memory|stack overflow/i.test(message)) return { ok: false, failure: 'memory', message };
+  if (/out of memory|stack overflow/i.test(message)) {
+    return { ok: false, failure: 'memory', message: `${message} (the limit is ${Math.round(options.memoryLimitBytes / 1048576)} MB)` };
+  }
   return { ok: false, failure: 'render_error', message };
 }
 

@@ -8,14 +8,61 @@ import { validationError, type FieldErrors } from '../errors.js';
 const { $id: _id, ...schema } = functionSchema;
 const validateSchema = bodyAjv.compile(schema);
 
-/** The first ES5 problem in a function body, or null. */
+// ES2015+ features a function may reach for, and the ES5 way to write them.
+const ES5_WAY: [test: (node: any) => boolean, what: string][] = [
+  [(n) => n.type === 'VariableDeclaration' && n.kind !== 'var', '`let` and `const` are ES2015: declare with `var`'],
+  [(n) => n.type === 'ArrowFunctionExpression', 'arrow functions are ES2015: write `function (x) { return ...; }`'],
+  [(n) => n.type === 'TemplateLiteral', 'template literals are ES2015: join strings with `+`'],
+  [(n) => n.type === 'ClassDeclaration' || n.type === 'ClassExpression', 'classes are ES2015: use a constructor function and its prototype'],
+  [(n) => n.type === 'ObjectPattern' || n.type === 'ArrayPattern', 'destructuring is ES2015: read each property into its own `var`'],
+  [(n) => n.type === 'SpreadElement' || n.type === 'RestElement', '`...` is ES2015: use `apply`, `concat` or `arguments`'],
+  [(n) => n.type === 'AssignmentPattern', 'default parameters are ES2015: test for `undefined` in the body'],
+  [(n) => n.type === 'ForOfStatement', '`for...of` is ES2015: loop with an index'],
+  [(n) => (n.type === 'Property' && (n.shorthand || n.method)) || n.type === 'MethodDefinition', 'shorthand properties and methods are ES2015: write `key: value` and `key: function () {}`'],
+  [(n) => n.type === 'Property' && n.computed, 'computed keys are ES2015: set `obj[key] = value` after creating the object'],
+  [(n) => (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration') && (n.async || n.generator), 'async functions and generators are ES2015+: write plain functions'],
+  [(n) => n.type === 'AwaitExpression' || n.type === 'YieldExpression', '`await` and `yield` are ES2015+: write plain functions'],
+  [(n) => n.type === 'ChainExpression', '`?.` is ES2020: test each step, `a && a.b`'],
+  [(n) => n.type === 'LogicalExpression' && n.operator === '??', '`??` is ES2020: write `a !== undefined && a !== null ? a : b`'],
+  [(n) => n.type === 'Literal' && typeof n.bigint === 'string', 'BigInt literals are ES2020: use numbers']
+];
+
+function firstModern(node: any): { node: any; what: string } | null {
+  if (!node || typeof node !== 'object') return null;
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const found = firstModern(child);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof node.type === 'string') {
+    const hit = ES5_WAY.find(([is]) => is(node));
+    if (hit) return { node, what: hit[1] };
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'loc') continue;
+    const found = firstModern(value);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The first ES5 problem in a function body, or null; for newer JavaScript it names the feature and the ES5 way. */
 export function es5Problem(body: string): { line: number; column: number; message: string } | null {
+  const options = { allowReturnOutsideFunction: true, sourceType: 'script', locations: true } as const;
   try {
     // exactly a function body: a script in which `return` is allowed
-    parse(body, { ecmaVersion: 5, allowReturnOutsideFunction: true, sourceType: 'script', locations: true });
+    parse(body, { ...options, ecmaVersion: 5 });
     return null;
   } catch (err) {
     const e = err as SyntaxError & { loc?: { line: number; column: number } };
+    try {
+      const modern = firstModern(parse(body, { ...options, ecmaVersion: 'latest' }));
+      if (modern) return { line: modern.node.loc.start.line, column: modern.node.loc.start.column + 1, message: modern.what };
+    } catch {
+      // not valid in any version: acorn's own message says why
+    }
     return { line: e.loc?.line ?? 1, column: (e.loc?.column ?? 0) + 1, message: e.message.replace(/\s*\(\d+:\d+\)$/, '') };
   }
 }

@@ -5,6 +5,7 @@ import { CallTooDeep } from '../invoke/encode.js';
 import { DomainError, validationError } from '../errors.js';
 import { fieldErrors } from '../schemas/validate.js';
 import { failure } from './envelope.js';
+import { redactUrl } from './redact.js';
 import { ApiError, fromDomain } from './errors.js';
 
 /** A CouchDB failure nobody below handled, as the API reports it. */
@@ -26,14 +27,15 @@ function fromValidation(err: FastifyError): ApiError {
   return fromDomain(validationError(where === 'body' ? fields : Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${where}.${k}`, v]))));
 }
 
-function apiErrorOf(err: FastifyError): ApiError {
+function apiErrorOf(err: FastifyError, request: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainError) return fromDomain(err);
   if (err instanceof CouchError) return fromCouch(err);
   if (err instanceof CallTooDeep) return new ApiError(400, 'invalid request', { cause: err.message });
   if (err.validation) return fromValidation(err);
   switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiError(413, 'too large', { cause: 'the request body is too large' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'too large', { cause: `the request body is larger than ${request.server.initialConfig.bodyLimit} bytes (COUCHFN_BODY_LIMIT_BYTES)` });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError(415, 'unsupported media type', { cause: 'send the body as JSON with Content-Type: application/json' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ApiError(400, 'invalid json', { cause: err.message });
@@ -42,9 +44,14 @@ function apiErrorOf(err: FastifyError): ApiError {
   return new ApiError(500, 'unspecified', {});
 }
 
+// A function's own failure is its owner's business, not the service's error.
+const FUNCTION_FAULTS = new Set(['function_error', 'invalid_callflow', 'timeout']);
+
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const error = apiErrorOf(err);
-  if (error.status === 500 && error.kazooMessage === 'unspecified') request.log.error({ err }, 'unexpected failure');
-  else if (error.status >= 503) request.log.warn({ cause: error.data.cause }, error.kazooMessage);
+  const error = apiErrorOf(err, request);
+  const where = { url: redactUrl(request.url), status: error.status, cause: error.data.cause };
+  if (error.status === 500 && error.kazooMessage === 'unspecified') request.log.error({ ...where, err }, 'unexpected failure');
+  else if (FUNCTION_FAULTS.has(error.kazooMessage) && error.status !== 503) request.log.info(where, `function failed: ${error.kazooMessage}`);
+  else if (error.status >= 503) request.log.warn(where, error.kazooMessage);
   void reply.code(error.status).headers(error.headers).type('application/json').send(failure(request, error));
 }

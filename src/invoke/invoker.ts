@@ -59,7 +59,7 @@ export class Invoker {
   private async resolve(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome | null> {
     if (account.enabled === false) return { kind: 'account_disabled', reason: `account ${account._id} is disabled` };
     if (call.query.length > this.options.maxCallBytes) {
-      return { kind: 'too_large', reason: `the call is ${call.query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed` };
+      return { kind: 'too_large', reason: `the call is ${call.query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed (COUCHFN_MAX_CALL_BYTES)` };
     }
     if ((await this.functions.owner(functionId)) !== account._id) return { kind: 'not_found', reason: 'function not found' };
     const wait = this.rate.take(account._id);

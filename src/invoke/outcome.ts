@@ -33,7 +33,9 @@ export function classifyShow(status: number, text: string): Outcome {
   if (status === 429) return { kind: 'busy', reason };
   if (status === 500 && (body.error === 'function_error' || body.error === 'invalid_callflow')) return { kind: body.error, reason };
   if (status === 500 && body.error === 'os_process_error') {
-    return /timed out|timeout|time limit/i.test(reason) ? { kind: 'timeout', reason: 'ran past its time limit' } : { kind: 'function_error', reason };
+    if (/timed out|timeout|time limit/i.test(reason)) return { kind: 'timeout', reason: 'the function ran past the engine\'s time limit' };
+    if (/out of memory/i.test(reason)) return { kind: 'function_error', reason: `the function ran out of memory: ${reason}` };
+    return { kind: 'function_error', reason };
   }
   if (body.error === 'eval_blocked' || body.error === 'lockdown_failed') return { kind: 'unavailable', reason };
   return { kind: 'unavailable', reason: `the functions database answered ${status}${body.error ? ` ${body.error}` : ''}: ${reason}` };

@@ -19,10 +19,12 @@ export class ShowEngine implements FunctionEngine {
       return classifyShow(status, text);
     } catch (err) {
       if (!(err instanceof CouchError)) throw err;
-      if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes` };
+      if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
       // The engine's own time limit, which starts when the code starts, is
       // what blames a function; the proxy's cannot tell waiting from running.
-      if (err.error === 'timeout') return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms; not counted against the function` };
+      if (err.error === 'timeout') {
+        return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
+      }
       return { kind: 'unavailable', reason: 'the functions database cannot be reached' };
     }
   }

@@ -16,13 +16,15 @@ const callSchema = { type: 'object', additionalProperties: true, description: 'T
 // How each outcome but success answers.
 const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: string, outcome: Outcome) => ApiError> = {
   not_found: (id) => new ApiError(404, 'bad_identifier', { cause: id }),
-  disabled: (_id, reason) => new ApiError(423, 'function_disabled', { cause: reason }),
+  disabled: (id, reason) => new ApiError(423, 'function_disabled', {
+    cause: reason, fix: `re-enable it with PATCH /v2/accounts/{account}/functions/${id} {"data":{"enabled":true}}`
+  }),
   account_disabled: (_id, reason) => new ApiError(423, 'account_disabled', { cause: reason }),
   too_large: (_id, reason) => new ApiError(413, 'too large', { cause: reason }),
   busy: (_id, reason, outcome) => tooManyRequests(reason, outcome.retryAfter ?? 1),
-  function_error: (_id, reason) => new ApiError(500, 'function_error', { message: reason }),
-  invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { message: reason }),
-  timeout: () => new ApiError(504, 'timeout', { cause: 'the function ran past its time limit' }),
+  function_error: (_id, reason) => new ApiError(500, 'function_error', { cause: reason }),
+  invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { cause: reason }),
+  timeout: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }),
   deadline: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }),
   unavailable: (_id, reason) => new ApiError(503, 'datastore_unreachable', { cause: reason })
 };

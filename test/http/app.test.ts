@@ -21,6 +21,8 @@ test('the OpenAPI document lists every route with its request schema', async (t)
   t.is(put.responses['201'].content['application/json'].schema.properties.status.enum[0], 'success');
   t.deepEqual(Object.keys(res.body.paths['/v2/accounts/{accountId}/functions/{functionId}'].get.responses), ['200']);
   t.deepEqual(res.body.paths['/v2/api_auth'].put.security, [], 'no token needed to get one');
+  t.regex(res.body.servers[0].url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.deepEqual(Object.keys(res.body.components.securitySchemes).sort(), ['authToken', 'bearer']);
 });
 
 test('an unknown route is 404 in the error envelope', async (t) => {

@@ -148,7 +148,7 @@ test('a call too large is 413; a callflow too large is 500 invalid_callflow', as
   t.is(big.status, 413);
   const res = await api.invoke(owner, id, {});
   t.is(res.status, 500);
-  t.like(res.body, { message: 'invalid_callflow', data: { message: 'the callflow is larger than 1024 bytes' } });
+  t.like(res.body, { message: 'invalid_callflow', data: { cause: 'the callflow is larger than 1024 bytes (COUCHFN_MAX_RESULT_BYTES)' } });
 });
 
 test('the threshold holds across two proxy processes sharing a CouchDB', async (t) => {

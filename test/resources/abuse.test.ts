@@ -63,3 +63,12 @@ test('another branch\'s account and a missing one answer alike, so ids cannot be
   t.is(theirs.status, missing.status);
   t.is(theirs.body.message, missing.body.message);
 });
+
+test('a memory bomb says it ran out of memory, not that it ran too long', async (t) => {
+  const bomb = await api.createFunction(owner, { function_js: "var a = []; var n = 0; while (true) { a.push({n: n, s: 'x' + n, l: [n, n, n]}); n++; }" });
+  await new Promise((r) => setTimeout(r, 1100)); // a fresh second of calls for this account
+  const res = await api.invoke(owner, bomb);
+  t.is(res.status, 500, res.text);
+  t.is(res.body.message, 'function_error');
+  t.regex(res.body.data.cause, /out of memory/);
+});

@@ -89,8 +89,16 @@ test('validation errors come in Kazoo\'s shape, every field at once', async (t) 
 test('function_js that is not ES5 is refused with the line and column of the problem', async (t) => {
   const res = await api.call('PUT', base(), { token: owner.token, body: { data: { name: 'x', function_js: "var a = 1;\nlet b = () => a;\nreturn b;" } } });
   t.is(res.status, 400);
-  t.like(res.body.data.function_js.invalid, { line: 2, column: 5 });
-  t.regex(res.body.data.function_js.invalid.message, /^not valid ES5 at line 2, column 5/);
+  t.like(res.body.data.function_js.invalid, { line: 2, column: 1 });
+  t.is(res.body.data.function_js.invalid.message, 'not valid ES5 at line 2, column 1: `let` and `const` are ES2015: declare with `var`');
+  for (const [body, hint] of [
+    ['var f = function () {};\nreturn [1].map((x) => x);', /line 2, column 16: arrow functions are ES2015: write `function \(x\) \{ return \.\.\.; \}`/],
+    ['return {module: `tts`, data: {}};', /template literals are ES2015: join strings with `\+`/],
+    ['var o = call?.To;', /`\?\.` is ES2020/]
+  ] as const) {
+    const refused = await api.call('PUT', base(), { token: owner.token, body: { data: { name: 'x', function_js: body } } });
+    t.regex(refused.body.data.function_js.invalid.message, hint, body);
+  }
   const unclosed = await api.call('PUT', base(), { token: owner.token, body: { data: { name: 'x', function_js: 'return {module: "tts",' } } });
   t.truthy(unclosed.body.data.function_js.invalid);
 });

@@ -53,6 +53,7 @@ test('a disabled function answers 423 and does not run', async (t) => {
   const res = await api.invoke(owner, id);
   t.is(res.status, 423);
   t.is(res.body.message, 'function_disabled');
+  t.regex(res.body.data.fix, /PATCH .*"enabled":true/, 'it says how to re-enable');
   t.is((await api.call('GET', url(id, 'pivot'), { token: owner.token })).status, 423);
 });
 
@@ -60,14 +61,14 @@ test('a throwing function answers 500 function_error with its own message', asyn
   const id = await api.createFunction(owner, { function_js: "throw new Error('no route for ' + call.To);" });
   const res = await api.invoke(owner, id, { To: '2000' });
   t.is(res.status, 500);
-  t.like(res.body, { message: 'function_error', data: { message: 'Error: no route for 2000' } });
+  t.like(res.body, { message: 'function_error', data: { cause: 'Error: no route for 2000' } });
 });
 
 test('a result that is not a callflow answers 500 invalid_callflow', async (t) => {
   const id = await api.createFunction(owner, { function_js: "return {module: 'tts'};" });
   const res = await api.invoke(owner, id);
   t.is(res.status, 500);
-  t.like(res.body, { message: 'invalid_callflow', data: { message: 'callflow.data must be an object, got undefined' } });
+  t.like(res.body, { message: 'invalid_callflow', data: { cause: 'callflow.data must be an object, got undefined' } });
 });
 
 test('call data that is not an object is a validation error', async (t) => {

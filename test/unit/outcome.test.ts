@@ -34,7 +34,7 @@ test('500 os_process_error: a time-related reason is a timeout, any other a func
     t.is(outcome.kind, 'timeout', reason);
     t.regex(outcome.reason ?? '', /time/);
   }
-  t.deepEqual(classifyShow(500, json({ error: 'os_process_error', reason: 'out of memory' })), { kind: 'function_error', reason: 'out of memory' });
+  t.deepEqual(classifyShow(500, json({ error: 'os_process_error', reason: 'out of memory' })), { kind: 'function_error', reason: 'the function ran out of memory: out of memory' });
 });
 
 test('eval_blocked and lockdown_failed are the platform\'s fault: unavailable, with the reason', (t) => {

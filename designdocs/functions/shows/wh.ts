@@ -22,6 +22,8 @@ function answer(code: number, error: string, reason: string): ShowResponse {
 // Read inside the customer span: a thrown object's getters are its code.
 function messageOf(thrown: any): string {
   var text;
+  // QuickJS throws null when a runtime runs out of memory
+  if (thrown === null) return 'out of memory (or the function threw null)';
   try {
     text = thrown !== null && typeof thrown === 'object' && typeof thrown.message === 'string'
       ? StringCtor(thrown.name || 'Error') + ': ' + thrown.message
