@@ -20,10 +20,10 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
     return `${encodeURIComponent(this.name)}${rest ? `/${rest}` : ''}`;
   }
 
-  /** The doc, or null when there is none by that id. */
-  async get(id: string): Promise<D | null> {
+  /** The doc, or null when there is none by that id; `query` e.g. {conflicts: true} or {rev}. */
+  async get(id: string, query: Record<string, unknown> = {}): Promise<(D & { _conflicts?: string[] }) | null> {
     try {
-      return await sendJson<D>(this.connection(), { path: this.path(docPath(id)) });
+      return await sendJson<D>(this.connection(), { path: this.path(docPath(id)), query });
     } catch (err) {
       if (err instanceof CouchError && err.status === 404) return null;
       throw err;
@@ -32,8 +32,16 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
 
   /** Writes the doc (its _rev says which revision it replaces); returns the new revision. */
   async put(doc: D): Promise<string> {
-    const { rev } = await sendJson<{ rev: string }>(this.connection(), { method: 'PUT', path: this.path(docPath(doc._id)), body: doc });
-    return rev;
+    return (await this.write(doc)).rev;
+  }
+
+  /** As put, and whether the cluster only accepted it (202: fewer copies
+   * than the write quorum took it, so a racing write may yet win). */
+  async write(doc: D): Promise<{ rev: string; accepted: boolean }> {
+    const { status, text } = await send(this.connection(), { method: 'PUT', path: this.path(docPath(doc._id)), body: doc });
+    const body = JSON.parse(text || '{}') as { rev?: string; error?: string; reason?: string };
+    if (status !== 201 && status !== 202) throw new CouchError(status, body.error ?? 'unknown_error', body.reason ?? text);
+    return { rev: body.rev!, accepted: status === 202 };
   }
 
   async remove(id: string, rev: string): Promise<void> {

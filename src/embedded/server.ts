@@ -87,6 +87,10 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const credentials = adminCredentials(dataDir);
+  // express-pouchdb listens for every database's created/destroyed events on
+  // PouchDB itself: several embedded servers in one process (tests) pass the
+  // default limit of 10 without leaking anything
+  (PouchDB as unknown as { setMaxListeners(n: number): void }).setMaxListeners(0);
   const Pouch = PouchDB.defaults({ prefix: `${dataDir}/` });
   const couch = expressPouchDB(Pouch, {
     configPath: join(dataDir, 'config.json'), logPath: join(dataDir, 'couch.log'),

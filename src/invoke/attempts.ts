@@ -47,6 +47,15 @@ const docId = (functionId: string) => `attempts:${functionId}`;
 const newestFirst = (a: Attempt, b: Attempt) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0);
 const MAX_CONFLICT_RETRIES = 8;
 
+/** One list of attempts from several copies: each attempt once, newest first, capped. */
+function mergeAttempts(lists: Attempt[][], cap: number): Attempt[] {
+  const seen = new Map<string, Attempt>();
+  for (const list of lists) {
+    for (const a of list) seen.set(`${a.timestamp}|${a.call_id ?? ''}|${a.kind}|${a.duration_ms}|${a.error ?? ''}`, a);
+  }
+  return [...seen.values()].sort(newestFirst).slice(0, cap);
+}
+
 export class AttemptLog {
   private readonly pending = new Map<string, Pending>();
   private readonly writing = new Map<string, Promise<void>>();
@@ -116,7 +125,10 @@ export class AttemptLog {
       doc.failures = [...attempts.filter((a) => a.result === 'failure'), ...doc.failures].sort(newestFirst).slice(0, cap);
       doc.successes = [...attempts.filter((a) => a.result === 'success'), ...doc.successes].sort(newestFirst).slice(0, cap);
       try {
-        return { ...doc, _rev: await this.db.put(doc) };
+        const { rev, accepted } = await this.db.write(doc);
+        // 202 on a cluster: a racing write may have made a conflict; read again, merging every leaf
+        if (accepted) return (await this.read(functionId)) ?? { ...doc, _rev: rev };
+        return { ...doc, _rev: rev };
       } catch (err) {
         // another process wrote the same doc: merge again
         if (!(err instanceof CouchError && err.status === 409) || tries >= MAX_CONFLICT_RETRIES) throw err;
@@ -124,8 +136,22 @@ export class AttemptLog {
     }
   }
 
-  private read(functionId: string): Promise<AttemptsDoc | null> {
-    return this.db.get(docId(functionId));
+  /** The function's attempts. Writes that raced on a cluster leave conflicting
+   * revisions: their attempts are merged into the winner and the losers deleted,
+   * so no failure ever drops out of the count. */
+  private async read(functionId: string): Promise<AttemptsDoc | null> {
+    const doc = await this.db.get(docId(functionId), { conflicts: true });
+    if (!doc?._conflicts?.length) return doc;
+    const { _conflicts: losers, ...winner } = doc;
+    const leaves = (await Promise.all(losers.map((rev) => this.db.get(winner._id, { rev })))).filter((d): d is AttemptsDoc => d !== null);
+    const merged: AttemptsDoc = {
+      ...winner,
+      failures: mergeAttempts([winner, ...leaves].map((d) => d.failures), this.options.cap),
+      successes: mergeAttempts([winner, ...leaves].map((d) => d.successes), this.options.cap)
+    };
+    const results = await this.db.bulk([merged, ...losers.map((rev) => ({ _id: winner._id, _rev: rev, _deleted: true }))]);
+    const written = results.find((r) => r.id === winner._id && r.rev && !r.error);
+    return written ? { ...merged, _rev: written.rev } : merged;
   }
 
   /** A function's attempts, newest first (what is still buffered included). */

@@ -22,7 +22,8 @@ export interface Outcome {
 
 /** The show's answer (status and JSON body) as an outcome. */
 export function classifyShow(status: number, text: string): Outcome {
-  if (status === 200) return { kind: 'success', callflow: text };
+  // CouchDB ends a show's JSON with a newline; the embedded engine does not: trimmed, every engine answers alike
+  if (status === 200) return { kind: 'success', callflow: text.trimEnd() };
   let body: { error?: string; reason?: string } = {};
   try { body = JSON.parse(text); } catch { /* not JSON: judged by status alone */ }
   const reason = body.reason ?? `status ${status}`;

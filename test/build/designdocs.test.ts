@@ -1,14 +1,19 @@
 // The build's ES5 gate: what CouchDB 2.x engines cannot run never ships.
 import test from 'ava';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'acorn';
 import { buildDesignDoc, buildDesignDocs, checkEs5 } from '../../src/build/designdocs.js';
 import { designDocSources } from '../../src/paths.js';
 
+const made: string[] = [];
+test.after.always(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+
 function ddocWithShow(source: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'couchfn-ddoc-')), 'planted');
+  const root = mkdtempSync(join(tmpdir(), 'couchfn-ddoc-'));
+  made.push(root);
+  const dir = join(root, 'planted');
   mkdirSync(join(dir, 'shows'), { recursive: true });
   writeFileSync(join(dir, 'ddoc.json'), '{"database":"planted"}');
   writeFileSync(join(dir, 'shows', 'bad.ts'), source);
