@@ -16,6 +16,8 @@ try {
   await couchfn.app.listen({ port: config.port, host: config.host });
 } catch (err) {
   await couchfn.close();
+  // the master account exists now: its new key must not be lost with this start
+  if (couchfn.generatedMasterKey) console.error(`The master API key, generated now (keep it; it is not shown again): ${couchfn.generatedMasterKey}`);
   const taken = (err as { code?: string }).code === 'EADDRINUSE';
   fail(new Error(`the REST API cannot listen on ${config.host}:${config.port}${taken ? ': the port is taken; set COUCHFN_PORT to another' : `: ${(err as Error).message}`}`));
 }
@@ -56,7 +58,8 @@ function stop(why: string): void {
   couchfn.app.log.info({ why }, 'shutting down');
   void couchfn.close().then(() => process.exit(0), () => process.exit(1));
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
+// Ctrl-C reaches node twice (from the terminal, and from npm): the second must not cut the first short
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
 // Whoever started us (npm, a shell) went away without passing a signal on: stop too.
 const parent = process.ppid;
 setInterval(() => { if (process.ppid !== parent) stop('parent process gone'); }, 500).unref();

@@ -74,6 +74,7 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
   try {
     const services = await createServices(config, mainCouch.url, (err) => log.warn({ err }, 'attempt or auto-disable not recorded'));
     const { account, generatedKey, ignoredKey } = await services.accounts.ensureMaster(config.masterApiKey, config.resetMasterKey);
+    if (config.resetMasterKey && config.masterApiKey && !ignoredKey) log.warn('the master key is now COUCHFN_MASTER_API_KEY (COUCHFN_RESET_MASTER_KEY); unset COUCHFN_RESET_MASTER_KEY');
     if (ignoredKey) {
       log.warn('COUCHFN_MASTER_API_KEY differs from the stored master key and is ignored; rotate with PUT /v2/accounts/{master}/api_key, or set COUCHFN_RESET_MASTER_KEY=true once to replace it');
     }

@@ -20,8 +20,8 @@ export interface BuiltDesignDoc { database: string; doc: DesignDoc }
 
 // Library calls that are not ES5: they would fail at run time on older
 // engines although the syntax parses.
-const NOT_ES5_GLOBALS = new Set(['Symbol', 'Promise', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'globalThis']);
-const NOT_ES5_MEMBERS = new Set([
+export const NOT_ES5_GLOBALS = new Set(['Symbol', 'Promise', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'globalThis']);
+export const NOT_ES5_MEMBERS = new Set([
   'getOwnPropertyDescriptors', 'assign', 'setPrototypeOf', 'getOwnPropertySymbols', 'fromEntries', 'entries',
   'values', 'from', 'includes', 'startsWith', 'endsWith', 'padStart', 'padEnd', 'repeat', 'find', 'findIndex',
   'fill', 'flat', 'flatMap', 'trimStart', 'trimEnd'

@@ -1,8 +1,10 @@
 // Pushes compiled design documents, creating their databases admin-only.
 // Only what changed is written, so a second run changes nothing.
+import { randomBytes } from 'node:crypto';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { openConnection, type Connection } from './connection.js';
-import { CouchDatabase } from './database.js';
+import { CouchDatabase, type Shards } from './database.js';
+import { CouchError, send } from './request.js';
 
 export type DeployStatus = 'created' | 'updated' | 'unchanged';
 export interface DeployResult { database: string; id: string; status: DeployStatus }
@@ -23,27 +25,67 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+export interface DeployOptions {
+  /** shard settings for databases created now (a cluster's q and n; CouchDB's defaults when unset) */
+  shards?: Shards;
+  /** check that the show runs a function after the push (default true) */
+  probe?: boolean;
+}
+
+// A cluster answers 409 or times out while nodes catch up: try again, a few times.
+async function retried<T>(what: string, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const passing = err instanceof CouchError && (err.status === 409 || err.status === 0 || err.status >= 500);
+      if (!passing || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 /** Creates the database if it is missing and keeps it admin-only. */
-export async function ensureDatabase(connection: Connection, name: string): Promise<void> {
+export async function ensureDatabase(connection: Connection, name: string, shards: Shards = {}): Promise<void> {
   const db = new CouchDatabase<Doc>(() => connection, name);
-  await db.create();
-  if (canonical(await db.security()) !== canonical(ADMIN_ONLY)) await db.setSecurity(ADMIN_ONLY);
+  await retried(`create ${name}`, () => db.create(shards));
+  if (canonical(await db.security()) !== canonical(ADMIN_ONLY)) await retried(`secure ${name}`, () => db.setSecurity(ADMIN_ONLY));
 }
 
 async function pushDoc(connection: Connection, { database, doc }: BuiltDesignDoc): Promise<DeployResult> {
   const db = new CouchDatabase<Doc>(() => connection, database);
-  const current = await db.get(doc._id);
-  if (current && canonical(current) === canonical(doc)) return { database, id: doc._id, status: 'unchanged' };
-  await db.put({ ...doc, ...(current ? { _rev: current._rev } : {}) });
-  return { database, id: doc._id, status: current ? 'updated' : 'created' };
+  // a 409 means another deploy (or node) wrote it meanwhile: read it again
+  return retried(`push ${doc._id}`, async () => {
+    const current = await db.get(doc._id);
+    if (current && canonical(current) === canonical(doc)) return { database, id: doc._id, status: 'unchanged' as const };
+    await db.put({ ...doc, ...(current ? { _rev: current._rev } : {}) });
+    return { database, id: doc._id, status: current ? 'updated' as const : 'created' as const };
+  });
 }
 
-export async function deployDesignDocs(couchUrl: string, docs: BuiltDesignDoc[]): Promise<DeployResult[]> {
+/** A throwaway function through the show just deployed: the server really runs functions. */
+async function probeShow(connection: Connection): Promise<void> {
+  const db = new CouchDatabase<Doc>(() => connection, 'functions');
+  const id = `couchfn-deploy-probe-${randomBytes(8).toString('hex')}`;
+  const rev = await db.put({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-deploy-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'ok ' + call.n}};" });
+  try {
+    const { status, text } = await send(connection, { path: `functions/_design/functions/_show/wh/${id}`, query: 'n=1' });
+    if (status !== 200 || !text.includes('ok 1')) {
+      throw new Error(`the design documents are in place, but the show does not run functions (${status} ${text.slice(0, 200).trim()}); `
+        + 'every node needs js_engine = quickjs, or couchjs started with --eval (see local.ini.example)');
+    }
+  } finally {
+    await db.remove(id, rev).catch(() => undefined);
+  }
+}
+
+export async function deployDesignDocs(couchUrl: string, docs: BuiltDesignDoc[], options: DeployOptions = {}): Promise<DeployResult[]> {
   const connection = openConnection('deploy', couchUrl, 30_000);
   try {
-    for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(connection, database);
+    for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(connection, database, options.shards);
     const results: DeployResult[] = [];
     for (const doc of docs) results.push(await pushDoc(connection, doc));
+    if (options.probe !== false && docs.some((d) => d.database === 'functions')) await probeShow(connection);
     return results;
   } finally {
     await connection.close();

@@ -2,7 +2,7 @@
 // replication, with _show answered by the sandboxed engine, on-disk data,
 // generated admin credentials, bound to loopback by default.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import express, { type Request } from 'express';
@@ -83,9 +83,38 @@ const USER_CODE_ROUTES = ['routes/fauxton', 'routes/show', 'routes/list', 'route
 const USER_CODE_PATH = /^\/[^/]+\/(?:_design\/[^/]+\/(_list|_update|_rewrite)(?:\/|$)|(_temp_view)\/?$)/;
 const DB_PATH = /^\/[^/_][^/]*\/?$/;
 
+// One server per data folder: LevelDB allows a single process, and would
+// otherwise fail later with a lock error and a stack trace.
+function lockDataDir(dataDir: string): () => void {
+  const lock = join(dataDir, 'couchfn.pid');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch {
+      const pid = Number(readFileSync(lock, 'utf8'));
+      let alive = false;
+      try { alive = pid > 0 && pid !== process.pid && process.kill(pid, 0); } catch { alive = false; }
+      if (alive) throw new Error(`another couchfn (process ${pid}) already uses the data folder ${dataDir}; stop it, or set COUCHFN_DATA_DIR to another folder`);
+      rmSync(lock, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new Error(`cannot lock the data folder ${dataDir}`);
+}
+
 export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  try {
+    return await startOn(dataDir, options, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function startOn(dataDir: string, options: EmbeddedCouchOptions, unlock: () => void): Promise<EmbeddedCouch> {
   const credentials = adminCredentials(dataDir);
   // express-pouchdb listens for every database's created/destroyed events on
   // PouchDB itself: several embedded servers in one process (tests) pass the
@@ -136,6 +165,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await engine.close();
+      unlock();
     }
   };
 }

@@ -1,6 +1,7 @@
 // What makes a function doc acceptable, beyond its schema: ES5 that parses
 // (line and column of the first problem) and a size limit.
 import { parse } from 'acorn';
+import { NOT_ES5_GLOBALS, NOT_ES5_MEMBERS } from '../build/designdocs.js';
 import { functionSchema } from '../schemas/index.js';
 import { bodyAjv, fieldErrors } from '../schemas/validate.js';
 import { validationError, type FieldErrors } from '../errors.js';
@@ -27,6 +28,16 @@ const ES5_WAY: [test: (node: any) => boolean, what: string][] = [
   [(n) => n.type === 'Literal' && typeof n.bigint === 'string', 'BigInt literals are ES2020: use numbers']
 ];
 
+/** A library call an ES5 engine (CouchDB 2.x SpiderMonkey) has not got, though the syntax parses. */
+function modernLibrary(node: any): string | null {
+  if (node.type === 'Identifier' && NOT_ES5_GLOBALS.has(node.name)) return `${node.name} is ES2015+: CouchDB 2.x engines have not got it`;
+  const callee = node.type === 'CallExpression' ? node.callee : null;
+  if (callee?.type === 'MemberExpression' && !callee.computed && NOT_ES5_MEMBERS.has(callee.property.name)) {
+    return `.${callee.property.name}() is ES2015+: CouchDB 2.x engines have not got it; write it with ES5 methods (e.g. indexOf, a loop)`;
+  }
+  return null;
+}
+
 function firstModern(node: any): { node: any; what: string } | null {
   if (!node || typeof node !== 'object') return null;
   if (Array.isArray(node)) {
@@ -48,13 +59,35 @@ function firstModern(node: any): { node: any; what: string } | null {
   return null;
 }
 
+function firstMatch(node: any, test: (node: any) => string | null): { node: any; what: string } | null {
+  if (!node || typeof node !== 'object') return null;
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const found = firstMatch(child, test);
+      if (found) return found;
+    }
+    return null;
+  }
+  const what = typeof node.type === 'string' ? test(node) : null;
+  if (what) return { node, what };
+  for (const [key, value] of Object.entries(node)) {
+    // a property name is not a global: `obj.Map`, `{Set: 1}`
+    if (key === 'loc' || (key === 'property' && node.type === 'MemberExpression' && !node.computed)
+      || (key === 'key' && node.type === 'Property' && !node.computed)) continue;
+    const found = firstMatch(value, test);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** The first ES5 problem in a function body, or null; for newer JavaScript it names the feature and the ES5 way. */
 export function es5Problem(body: string): { line: number; column: number; message: string } | null {
   const options = { allowReturnOutsideFunction: true, sourceType: 'script', locations: true } as const;
   try {
     // exactly a function body: a script in which `return` is allowed
-    parse(body, { ...options, ecmaVersion: 5 });
-    return null;
+    const ast = parse(body, { ...options, ecmaVersion: 5 });
+    const library = firstMatch(ast, modernLibrary);
+    return library ? { line: library.node.loc.start.line, column: library.node.loc.start.column + 1, message: library.what } : null;
   } catch (err) {
     const e = err as SyntaxError & { loc?: { line: number; column: number } };
     try {

@@ -108,7 +108,7 @@ async function verify(source: Connection, target: Connection): Promise<number> {
 /** Copies `functions` from source to target and proves it; returns how many functions were verified. */
 export async function migrateFunctions(source: Connection, target: Connection, designDocs: BuiltDesignDoc[]): Promise<number> {
   await migrationStep('check', target, () => check(target));
-  await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === FUNCTIONS_DB)));
+  await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === FUNCTIONS_DB), { probe: false }));
   await migrationStep('probe', target, () => probe(target));
   await migrationStep('replicate', target, () => replicate(source, target));
   return migrationStep('verify', target, () => verify(source, target));

@@ -7,16 +7,16 @@ import { promisify } from 'node:util';
 import nano from 'nano';
 import { readDesignDocs } from '../../src/build/designdocs.js';
 import { compiledDesignDocs, packageRoot } from '../../src/paths.js';
-import { startTestCouch, type TestCouch } from '../helpers/couch.js';
+import { embedded, startTestCouch, type TestCouch } from '../helpers/couch.js';
 
 const run = promisify(execFile);
 let couch: TestCouch;
 test.before(async () => { couch = await startTestCouch(); });
 test.after.always(async () => { await couch?.stop(); });
 
-async function deploy(url: string) {
+async function deploy(url: string, env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/scripts/deploy.js'], { cwd: packageRoot, env: { ...process.env, COUCHDB_URL: url } });
+    const { stdout, stderr } = await run(process.execPath, ['dist/scripts/deploy.js'], { cwd: packageRoot, env: { ...process.env, COUCHDB_URL: url, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -31,7 +31,9 @@ test.serial('deploys the design docs, then a second run changes nothing', async 
   const rev = (await nano(couch.url).use('functions').get('_design/functions'))._rev;
   const second = await deploy(couch.url);
   t.is(second.code, 0);
-  t.deepEqual(second.stdout.trim().split('\n'), readDesignDocs(compiledDesignDocs).map(({ database, doc }) => `unchanged ${database}/${doc._id}`));
+  t.deepEqual(second.stdout.trim().split('\n'), [
+    ...readDesignDocs(compiledDesignDocs).map(({ database, doc }) => `unchanged ${database}/${doc._id}`), 'the show runs functions on this CouchDB'
+  ]);
   t.is((await nano(couch.url).use('functions').get('_design/functions'))._rev, rev);
 });
 
@@ -68,4 +70,18 @@ test('no COUCHDB_URL exits non-zero and says what to set', async (t) => {
   const result = await deploy('');
   t.is(result.code, 1);
   t.regex(result.stderr, /^error: COUCHDB_URL is not set/);
+});
+
+test('a CouchDB whose show cannot run functions fails the deploy with the fix', async (t) => {
+  const blocked = await embedded({ allowEval: false });
+  t.teardown(() => blocked.stop());
+  const result = await deploy(blocked.url);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /^error: the design documents are in place, but the show does not run functions .*js_engine = quickjs, or couchjs started with --eval/m);
+});
+
+test('bad shard settings stop the deploy with one line', async (t) => {
+  const result = await deploy(couch.url, { COUCHFN_SHARDS_Q: 'two' });
+  t.is(result.code, 1);
+  t.is(result.stderr.trim(), 'error: COUCHFN_SHARDS_Q must be a whole number from 1, not "two"');
 });

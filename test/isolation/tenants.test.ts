@@ -17,8 +17,9 @@ const VICTIM = [
   "greeting = 'Your PIN is ' + call.PIN;",
   "var m = /PIN is (\\d+)/.exec(greeting);",
   "log('victim ran'); log.apply(null, ['PIN ' + call.PIN]); log.call(null, 'to ' + call.To);",
-  "var digits = typeof [].values === 'function' && typeof [].values().map === 'function'",
-  "  ? call.PIN.split('').values().map(function (d) { return d; }).toArray().join('') : call.PIN;",
+  // iterator helpers where the engine has them (not ES5: reached by computed names)
+  "var digits = typeof [].values === 'function' && typeof []['values']()['map'] === 'function'",
+  "  ? call.PIN.split('')['values']()['map'](function (d) { return d; })['toArray']().join('') : call.PIN;",
   "var copy = JSON.parse(JSON.stringify({text: [greeting, call['Custom-Application-Vars'].secret].join(' / ')}));",
   "return {module: 'tts', data: {text: copy.text, digits: m[1] === digits ? digits : 'hijacked', own: Object.prototype.hasOwnProperty.call(call, 'PIN'),",
   "  list: Array.isArray([1]), upper: 'x'.toUpperCase()}, children: {_: {module: 'transfer', data: {to: call.To}}}};"
@@ -42,7 +43,7 @@ const SECRETS = /73\d91|vault-\d-key|\+1555000\d|Your PIN/;
 // Prototypes without a global name are shared too.
 const GENERATORS = [
   "function generators() { try { return Object.getPrototypeOf(Function('return function* () {}')()); } catch (e) { return {}; } }",
-  "function iterators() { try { return Object.getPrototypeOf([].values().map(function (x) { return x; })); } catch (e) { return {}; } }"
+  "function iterators() { try { return Object.getPrototypeOf([]['values']()['map'](function (x) { return x; })); } catch (e) { return {}; } }"
 ].join('\n');
 
 // Read by every attacker when asked to collect: wherever a planted hook

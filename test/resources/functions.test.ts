@@ -94,7 +94,9 @@ test('function_js that is not ES5 is refused with the line and column of the pro
   for (const [body, hint] of [
     ['var f = function () {};\nreturn [1].map((x) => x);', /line 2, column 16: arrow functions are ES2015: write `function \(x\) \{ return \.\.\.; \}`/],
     ['return {module: `tts`, data: {}};', /template literals are ES2015: join strings with `\+`/],
-    ['var o = call?.To;', /`\?\.` is ES2020/]
+    ['var o = call?.To;', /`\?\.` is ES2020/],
+    ['return Object.assign({}, call);', /line 1, column 8: \.assign\(\) is ES2015\+/],
+    ['var m = new Map();', /Map is ES2015\+/]
   ] as const) {
     const refused = await api.call('PUT', base(), { token: owner.token, body: { data: { name: 'x', function_js: body } } });
     t.regex(refused.body.data.function_js.invalid.message, hint, body);
