@@ -4,6 +4,7 @@ import { deployDesignDocs } from '../src/couch/deploy.js';
 import { describeCouchError } from '../src/couch/errors.js';
 import { CouchError } from '../src/couch/request.js';
 import { compiledDesignDocs } from '../src/paths.js';
+import { loadConfig } from '../src/config.js';
 import { fail } from '../src/cli.js';
 
 const url = process.env.COUCHDB_URL;
@@ -16,9 +17,10 @@ function shard(name: string): number | undefined {
   return Number(raw);
 }
 const shards = { q: shard('COUCHFN_SHARDS_Q'), n: shard('COUCHFN_SHARDS_N') };
+const prefix = (() => { try { return loadConfig().dbPrefix; } catch (err) { return fail(err); } })();
 
 try {
-  for (const r of await deployDesignDocs(url, readDesignDocs(compiledDesignDocs), { shards })) console.log(`${r.status} ${r.database}/${r.id}`);
+  for (const r of await deployDesignDocs(url, readDesignDocs(compiledDesignDocs), { shards, prefix })) console.log(`${r.status} ${r.database}/${r.id}`);
   console.log('the show runs functions on this CouchDB');
 } catch (err) {
   fail(err instanceof CouchError ? new Error(describeCouchError(err, url)) : err);

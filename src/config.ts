@@ -2,6 +2,9 @@
 // the start with one line that names it.
 import { resolve } from 'node:path';
 
+/** CouchDB's rule for a database name's start, kept for the whole prefix. */
+const DB_PREFIX_PATTERN = /^([a-z][a-z0-9_$()+\-/]*)?$/;
+
 export interface Config {
   /** main CouchDB with credentials; undefined starts the embedded server */
   couchdbUrl?: string;
@@ -11,6 +14,8 @@ export interface Config {
   /** where the embedded CouchDB listens */
   embeddedPort: number;
   masterApiKey?: string;
+  /** put before couchfn's database names, so that several installs can share one CouchDB ('' keeps Kazoo's `functions`) */
+  dbPrefix: string;
   /** replace a stored master key with masterApiKey (recovery); otherwise a different one is ignored */
   resetMasterKey: boolean;
   /** largest function_js accepted, in bytes */
@@ -63,6 +68,12 @@ function oneOf(env: NodeJS.ProcessEnv, name: string, allowed: string[], fallback
   return raw;
 }
 
+function dbPrefix(env: NodeJS.ProcessEnv): string {
+  const raw = env.COUCHFN_DB_PREFIX ?? '';
+  if (!DB_PREFIX_PATTERN.test(raw)) throw new ConfigError(`COUCHFN_DB_PREFIX must start with a lowercase letter and hold only a-z 0-9 _ $ ( ) + - /, not "${raw}"`);
+  return raw;
+}
+
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   if (raw === '' || raw === 'false' || raw === '0') return false;
@@ -84,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPort: integer(env, 'COUCHFN_EMBEDDED_COUCH_PORT', 0, 0, 65535),
     masterApiKey,
     resetMasterKey: flag(env, 'COUCHFN_RESET_MASTER_KEY'),
+    dbPrefix: dbPrefix(env),
     maxFunctionBytes: integer(env, 'COUCHFN_MAX_FUNCTION_BYTES', 65536, 1, 1024 * 1024),
     showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
     showWorkers: integer(env, 'COUCHFN_SHOW_WORKERS', 4, 1, 64),

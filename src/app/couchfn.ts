@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { AccountDirectory, type AccountDoc } from '../accounts/directory.js';
-import { OAUTH_CLIENTS_DB, OAuthClients, type OAuthClientDoc } from '../auth/oauth-clients.js';
+import { OAuthClients, type OAuthClientDoc } from '../auth/oauth-clients.js';
 import { CallRate, GuessingLimit } from '../auth/guessing.js';
 import { Tokens } from '../auth/tokens.js';
 import { EngineProbe } from '../catalog/engine.js';
@@ -14,9 +14,10 @@ import { CouchDatabase } from '../couch/database.js';
 import { ensureDatabase } from '../couch/deploy.js';
 import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
-import { FUNCTIONS_DB, FunctionStore } from '../functions/store.js';
+import { FunctionStore } from '../functions/store.js';
+import { databaseNames, type DatabaseRole } from '../couch/names.js';
 import { buildApp } from './api.js';
-import { ATTEMPTS_DB, AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
+import { AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
 import { AutoDisabler } from '../invoke/disabler.js';
 import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
@@ -38,15 +39,16 @@ export interface Couchfn {
 }
 
 export async function createServices(config: Config, couchUrl: string, log: (err: unknown) => void): Promise<Services> {
+  const names = databaseNames(config.dbPrefix);
   const main = openConnection('main', couchUrl, config.couchTimeoutMs);
-  await ensureDatabase(main, 'system_data');
-  const onMain = <D extends { _id: string; _rev?: string }>(name: string) => new CouchDatabase<D>(() => main, name);
+  await ensureDatabase(main, names.system_data);
+  const onMain = <D extends { _id: string; _rev?: string }>(role: DatabaseRole) => new CouchDatabase<D>(() => main, names[role]);
   const system = onMain<StoredDoc>('system_data');
   const routing = new Routing(main);
-  const functions = new FunctionStore(routing);
-  const attempts = new AttemptLog(onMain<AttemptsDoc>(ATTEMPTS_DB), { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses }, log);
+  const functions = new FunctionStore(routing, names.functions);
+  const attempts = new AttemptLog(onMain<AttemptsDoc>('function_attempts'), { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses }, log);
   const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
-  const engine = new ShowEngine(() => routing.functions(), FUNCTIONS_DB);
+  const engine = new ShowEngine(() => routing.functions(), names.functions);
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
   }, new CallRate(config.accountCallsPerSecond), log);
@@ -54,16 +56,17 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     config,
     routing,
     accounts: new AccountDirectory(onMain<AccountDoc>('accounts'), system),
+    names,
     tokens: await Tokens.load(system),
     functions,
     attempts,
     invoker,
     events: new EventDispatcher(functions, invoker, config.accountConcurrency),
-    oauthClients: new OAuthClients(onMain<OAuthClientDoc>(OAUTH_CLIENTS_DB)),
+    oauthClients: new OAuthClients(onMain<OAuthClientDoc>('oauth_clients')),
     engine: new EngineProbe(routing),
     guessing: new GuessingLimit(config.authFailuresPerMinute),
     storage: new StorageService(onMain<PlanDoc>('system_data'), routing, {
-      couchTimeoutMs: config.couchTimeoutMs, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
+      couchTimeoutMs: config.couchTimeoutMs, dbPrefix: config.dbPrefix, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
     })
   };
 }
@@ -80,17 +83,18 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
     }
     await services.storage.apply();
     const app = await buildApp(services, log);
-    const accountChanges = new ChangesFollower(services.routing.main, 'accounts', {
+    const { names } = services;
+    const accountChanges = new ChangesFollower(services.routing.main, names.accounts, {
       onChange: (id) => services.accounts.forget(id),
       onReset: () => services.accounts.forgetAll()
     });
     // a client revoked through another process stops working here too
-    const clientChanges = new ChangesFollower(services.routing.main, OAUTH_CLIENTS_DB, {
+    const clientChanges = new ChangesFollower(services.routing.main, names.oauth_clients, {
       onChange: (id) => services.oauthClients.forget(id),
       onReset: () => services.oauthClients.forgetAll()
     });
     // another process may change the storage plan: route as it says
-    const planChanges = new ChangesFollower(services.routing.main, 'system_data', {
+    const planChanges = new ChangesFollower(services.routing.main, names.system_data, {
       onChange: (id) => { if (id === 'system') services.storage.apply().catch((err) => log.warn({ err }, 'storage plan not applied')); }
     });
     return {

@@ -15,7 +15,7 @@ export interface MainCouch {
 export async function startMainCouch(config: Config): Promise<MainCouch> {
   const docs = readDesignDocs(compiledDesignDocs);
   if (config.couchdbUrl) {
-    await deployDesignDocs(config.couchdbUrl, docs);
+    await deployDesignDocs(config.couchdbUrl, docs, { prefix: config.dbPrefix });
     return { url: config.couchdbUrl, embedded: false, close: async () => {} };
   }
   const couch = await startEmbeddedCouch({
@@ -27,7 +27,7 @@ export async function startMainCouch(config: Config): Promise<MainCouch> {
       + '(COUCHFN_EMBEDDED_COUCH_PORT); leave it unset to pick a free port, or set COUCHDB_URL to use the CouchDB that is there');
   });
   try {
-    await deployDesignDocs(couch.url, docs);
+    await deployDesignDocs(couch.url, docs, { prefix: config.dbPrefix });
     return { url: couch.url, embedded: true, close: () => couch.close() };
   } catch (err) {
     await couch.close();

@@ -10,7 +10,6 @@ import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { isKazooId } from '../schemas/index.js';
 import { badIdentifier } from '../errors.js';
 
-export const OAUTH_CLIENTS_DB = 'oauth_clients';
 export const SCOPES = ['functions.invoke', 'functions.read', 'functions.write'] as const;
 export type Scope = (typeof SCOPES)[number];
 

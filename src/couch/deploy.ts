@@ -26,6 +26,8 @@ function canonical(value: unknown): string {
 }
 
 export interface DeployOptions {
+  /** before every database name (COUCHFN_DB_PREFIX) */
+  prefix?: string;
   /** shard settings for databases created now (a cluster's q and n; CouchDB's defaults when unset) */
   shards?: Shards;
   /** check that the show runs a function after the push (default true) */
@@ -64,12 +66,12 @@ async function pushDoc(connection: Connection, { database, doc }: BuiltDesignDoc
 }
 
 /** A throwaway function through the show just deployed: the server really runs functions. */
-async function probeShow(connection: Connection): Promise<void> {
-  const db = new CouchDatabase<Doc>(() => connection, 'functions');
+async function probeShow(connection: Connection, functionsDb: string): Promise<void> {
+  const db = new CouchDatabase<Doc>(() => connection, functionsDb);
   const id = `couchfn-deploy-probe-${randomBytes(8).toString('hex')}`;
   const rev = await db.put({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-deploy-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'ok ' + call.n}};" });
   try {
-    const { status, text } = await send(connection, { path: `functions/_design/functions/_show/wh/${id}`, query: 'n=1' });
+    const { status, text } = await send(connection, { path: `${encodeURIComponent(functionsDb)}/_design/functions/_show/wh/${id}`, query: 'n=1' });
     if (status !== 200 || !text.includes('ok 1')) {
       throw new Error(`the design documents are in place, but the show does not run functions (${status} ${text.slice(0, 200).trim()}); `
         + 'every node needs js_engine = quickjs, or couchjs started with --eval (see local.ini.example)');
@@ -79,13 +81,15 @@ async function probeShow(connection: Connection): Promise<void> {
   }
 }
 
-export async function deployDesignDocs(couchUrl: string, docs: BuiltDesignDoc[], options: DeployOptions = {}): Promise<DeployResult[]> {
+export async function deployDesignDocs(couchUrl: string, built: BuiltDesignDoc[], options: DeployOptions = {}): Promise<DeployResult[]> {
   const connection = openConnection('deploy', couchUrl, 30_000);
+  const prefix = options.prefix ?? '';
+  const docs = built.map((d) => ({ ...d, database: `${prefix}${d.database}` }));
   try {
     for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(connection, database, options.shards);
     const results: DeployResult[] = [];
     for (const doc of docs) results.push(await pushDoc(connection, doc));
-    if (options.probe !== false && docs.some((d) => d.database === 'functions')) await probeShow(connection);
+    if (options.probe !== false && docs.some((d) => d.database === `${prefix}functions`)) await probeShow(connection, `${prefix}functions`);
     return results;
   } finally {
     await connection.close();

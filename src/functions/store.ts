@@ -7,7 +7,6 @@ import type { Routing } from '../couch/routing.js';
 import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier } from '../errors.js';
 
-export const FUNCTIONS_DB = 'functions';
 
 export interface FunctionDoc extends StoredDoc {
   name: string;
@@ -69,8 +68,8 @@ export class FunctionStore {
   private readonly owners = new LRUCache<string, string>({ max: OWNER_CACHE_LIMIT });
   private readonly db: CouchDatabase<FunctionDoc>;
 
-  constructor(private readonly routing: Routing) {
-    this.db = new CouchDatabase(() => routing.functions(), FUNCTIONS_DB);
+  constructor(private readonly routing: Routing, readonly database: string) {
+    this.db = new CouchDatabase(() => routing.functions(), database);
   }
 
   private remember(id: string, accountId: string): void {
@@ -103,7 +102,7 @@ export class FunctionStore {
     const now = gregorianNow();
     const doc = {
       ...fields, _id: newId(), pvt_type: 'function', pvt_account_id: accountId,
-      pvt_account_db: FUNCTIONS_DB, pvt_created: now, pvt_modified: now, pvt_vsn: '1'
+      pvt_account_db: this.database, pvt_created: now, pvt_modified: now, pvt_vsn: '1'
     } as unknown as FunctionDoc;
     return this.write(doc);
   }

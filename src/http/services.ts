@@ -12,6 +12,7 @@ import type { Invoker } from '../invoke/invoker.js';
 import type { StorageService } from '../storage/service.js';
 
 import type { GuessingLimit } from '../auth/guessing.js';
+import type { DatabaseNames } from '../couch/names.js';
 
 export interface Services {
   config: Config;
@@ -25,5 +26,7 @@ export interface Services {
   storage: StorageService;
   oauthClients: OAuthClients;
   events: EventDispatcher;
+  /** the database of each role, prefixed (COUCHFN_DB_PREFIX) */
+  names: DatabaseNames;
   guessing: GuessingLimit;
 }

@@ -8,7 +8,6 @@ import type { CouchDatabase } from '../couch/database.js';
 import { CouchError } from '../couch/request.js';
 import type { OutcomeKind } from './outcome.js';
 
-export const ATTEMPTS_DB = 'function_attempts';
 
 export interface Attempt {
   timestamp: string;

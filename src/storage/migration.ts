@@ -12,7 +12,6 @@ import { describeCouchError } from '../couch/errors.js';
 import { describeServer } from '../couch/server.js';
 import { CouchError, send, sendJson } from '../couch/request.js';
 import { DomainError } from '../errors.js';
-import { FUNCTIONS_DB } from '../functions/store.js';
 
 export type MigrationStep = 'check' | 'deploy' | 'probe' | 'replicate' | 'verify' | 'switch' | 'catch-up';
 
@@ -51,12 +50,12 @@ async function check(target: Connection): Promise<void> {
 }
 
 /** A throwaway function through the target's show: can it run user code? */
-async function probe(target: Connection): Promise<void> {
-  const db = new CouchDatabase<Doc>(() => target, FUNCTIONS_DB);
+async function probe(target: Connection, database: string): Promise<void> {
+  const db = new CouchDatabase<Doc>(() => target, database);
   const id = `couchfn-probe-${randomBytes(8).toString('hex')}`;
   const rev = await db.put({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'probe ' + call.n}};" });
   try {
-    const { status, text } = await send(target, { path: `${FUNCTIONS_DB}/_design/functions/_show/wh/${id}`, query: 'n=7' });
+    const { status, text } = await send(target, { path: `${encodeURIComponent(database)}/_design/functions/_show/wh/${id}`, query: 'n=7' });
     let body: { error?: string; reason?: string; data?: { text?: string } } = {};
     try { body = JSON.parse(text); } catch { /* judged below */ }
     if (body.error === 'eval_blocked') throw new MigrationError('probe', `the target blocks new Function, so it cannot run functions: ${EVAL_FIX}`);
@@ -69,8 +68,8 @@ async function probe(target: Connection): Promise<void> {
 }
 
 /** One-shot replication, pulled by the target, full URLs (CouchDB 3 has no local endpoints). */
-export async function replicate(source: Connection, target: Connection): Promise<void> {
-  const url = (c: Connection) => new URL(FUNCTIONS_DB, `${c.url.replace(/\/$/, '')}/`).toString();
+export async function replicate(source: Connection, target: Connection, database: string): Promise<void> {
+  const url = (c: Connection) => new URL(encodeURIComponent(database), `${c.url.replace(/\/$/, '')}/`).toString();
   try {
     const body = await sendJson<{ ok?: boolean }>(target, {
       method: 'POST', path: '_replicate', body: { source: url(source), target: url(target) }, timeoutMs: REPLICATION_TIMEOUT_MS
@@ -83,9 +82,9 @@ export async function replicate(source: Connection, target: Connection): Promise
 }
 
 /** Every function id of the source is on the target with the same revision. */
-async function verify(source: Connection, target: Connection): Promise<number> {
-  const from = new CouchDatabase<Doc>(() => source, FUNCTIONS_DB);
-  const to = new CouchDatabase<Doc>(() => target, FUNCTIONS_DB);
+async function verify(source: Connection, target: Connection, database: string): Promise<number> {
+  const from = new CouchDatabase<Doc>(() => source, database);
+  const to = new CouchDatabase<Doc>(() => target, database);
   let checked = 0;
   let startkey: string | undefined;
   for (;;) {
@@ -106,11 +105,12 @@ async function verify(source: Connection, target: Connection): Promise<number> {
 }
 
 /** Copies `functions` from source to target and proves it; returns how many functions were verified. */
-export async function migrateFunctions(source: Connection, target: Connection, designDocs: BuiltDesignDoc[]): Promise<number> {
+export async function migrateFunctions(source: Connection, target: Connection, designDocs: BuiltDesignDoc[], prefix: string): Promise<number> {
+  const database = `${prefix}functions`;
   await migrationStep('check', target, () => check(target));
-  await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === FUNCTIONS_DB), { probe: false }));
-  await migrationStep('probe', target, () => probe(target));
-  await migrationStep('replicate', target, () => replicate(source, target));
-  return migrationStep('verify', target, () => verify(source, target));
+  await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === 'functions'), { probe: false, prefix }));
+  await migrationStep('probe', target, () => probe(target, database));
+  await migrationStep('replicate', target, () => replicate(source, target, database));
+  return migrationStep('verify', target, () => verify(source, target, database));
 }
 

@@ -16,7 +16,7 @@ const LATE_CATCH_UP_MS = 5000;
 
 export type PlanDoc = StoredDoc & StoragePlan;
 
-export interface StorageOptions { couchTimeoutMs: number; designDocs: () => BuiltDesignDoc[]; log: (msg: string, err?: unknown) => void }
+export interface StorageOptions { couchTimeoutMs: number; dbPrefix: string; designDocs: () => BuiltDesignDoc[]; log: (msg: string, err?: unknown) => void }
 
 export class StorageService {
   private changing: Promise<unknown> = Promise.resolve();
@@ -57,12 +57,13 @@ export class StorageService {
     if (target === source) return this.save(next, stored);
     const release = this.routing.holdWrites();
     try {
-      await migrateFunctions(source, target, this.options.designDocs());
+      await migrateFunctions(source, target, this.options.designDocs(), this.options.dbPrefix);
       const saved = await migrationStep('switch', this.routing.main, () => this.save(next, stored));
       this.routing.routeFunctions(target);
-      await migrationStep('catch-up', target, () => replicate(source, target)).catch((err) => this.options.log('catch-up after the switch failed', err));
+      const database = `${this.options.dbPrefix}functions`;
+      await migrationStep('catch-up', target, () => replicate(source, target, database)).catch((err) => this.options.log('catch-up after the switch failed', err));
       setTimeout(() => {
-        replicate(source, target).catch((err) => this.options.log('late catch-up failed', err));
+        replicate(source, target, database).catch((err) => this.options.log('late catch-up failed', err));
       }, LATE_CATCH_UP_MS).unref();
       return saved;
     } catch (err) {

@@ -7,7 +7,7 @@ import { eventually } from '../helpers/forwarder.js';
 
 test('an account deleted through one process is refused by another within seconds', async (t) => {
   const first = await startApi();
-  const second = new TestApi(first.couch, await startCouchfn(loadConfig({ COUCHDB_URL: first.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY })));
+  const second = new TestApi(first.couch, await startCouchfn(loadConfig({ COUCHDB_URL: first.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: first.couchfn.services.config.dbPrefix })));
   t.teardown(async () => { await second.couchfn.close(); await first.close(); });
   const master = await first.master();
   const child = await first.account(master);

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { startCouchfn, type Couchfn } from '../../src/app/couchfn.js';
 import { loadConfig } from '../../src/config.js';
+import type { DatabaseRole } from '../../src/couch/names.js';
 import { startTestCouch, type TestCouch } from './couch.js';
 
 /** One master key for every test file, as they may share one CouchDB. */
@@ -15,6 +16,9 @@ export class TestApi {
   constructor(readonly couch: TestCouch, readonly couchfn: Couchfn) {}
 
   get app(): FastifyInstance { return this.couchfn.app; }
+
+  /** The prefixed name of one of couchfn's databases. */
+  db(role: DatabaseRole): string { return this.couchfn.services.names[role]; }
 
   async call(method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...options.headers };
@@ -63,8 +67,13 @@ export class TestApi {
   }
 }
 
+/** A database prefix of its own, so that test files (and runs) sharing one CouchDB never meet. */
+export function testPrefix(): string {
+  return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}_`;
+}
+
 export async function startApi(env: Record<string, string> = {}): Promise<TestApi> {
   const couch = await startTestCouch();
-  const config = loadConfig({ COUCHDB_URL: couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, ...env });
+  const config = loadConfig({ COUCHDB_URL: couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: testPrefix(), ...env });
   return new TestApi(couch, await startCouchfn(config));
 }

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { startCouchfn } from '../../src/app/couchfn.js';
 import { loadConfig } from '../../src/config.js';
-import { MASTER_KEY, TestApi } from '../helpers/api.js';
+import { MASTER_KEY, TestApi, testPrefix } from '../helpers/api.js';
 import { startTestCouch } from '../helpers/couch.js';
 import { eventually, Forwarder } from '../helpers/forwarder.js';
 
@@ -10,7 +10,7 @@ test('stopping CouchDB gives quick 503s; bringing it back brings back 200s', asy
   const couch = await startTestCouch();
   const forwarder = new Forwarder(new URL(couch.url));
   await forwarder.start();
-  const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: forwarder.url(), COUCHFN_MASTER_API_KEY: MASTER_KEY }));
+  const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: forwarder.url(), COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: testPrefix() }));
   const api = new TestApi(couch, couchfn);
   t.teardown(async () => { await couchfn.close(); await forwarder.stop(); await couch.stop(); });
   const master = await api.master();

@@ -37,11 +37,12 @@ test('a successful invocation is one show call; a failing one reads the function
   const good = await api.createFunction(owner, { function_js: "return {module: 'tts', data: {}};" });
   const bad = await api.createFunction(owner, { function_js: "throw new Error('no');" });
   const connections = [routing.main, routing.functions()];
-  const fnReads = (seen: string[], id: string) => seen.filter((r) => r === `GET /functions/${id}`).length;
-  const shows = (seen: string[], id: string) => seen.filter((r) => r === `GET /functions/_design/functions/_show/wh/${id}`).length;
+  const db = api.db('functions');
+  const fnReads = (seen: string[], id: string) => seen.filter((r) => r === `GET /${db}/${id}`).length;
+  const shows = (seen: string[], id: string) => seen.filter((r) => r === `GET /${db}/_design/functions/_show/wh/${id}`).length;
 
   const warm = await requestsDuring(connections, () => api.invoke(owner, good));
-  t.deepEqual(warm, [`GET /functions/_design/functions/_show/wh/${good}`], 'owner known since the function was created');
+  t.deepEqual(warm, [`GET /${db}/_design/functions/_show/wh/${good}`], 'owner known since the function was created');
 
   // a process that has not seen the function yet reads it once
   (functions as unknown as { owners: { clear(): void } }).owners.clear();
@@ -58,5 +59,5 @@ test('a successful invocation is one show call; a failing one reads the function
   });
   t.is(shows(failing, bad), 1);
   t.is(fnReads(failing, bad), 0, 'two failures are below the threshold: the function is not read');
-  t.deepEqual(failing.filter((r) => r.includes('/function_attempts/')).map((r) => r.split(' ')[0]), ['GET', 'PUT'], `the attempts doc: read, merged, written: ${failing.join(', ')}`);
+  t.deepEqual(failing.filter((r) => r.includes(`/${api.db('function_attempts')}/`)).map((r) => r.split(' ')[0]), ['GET', 'PUT'], `the attempts doc: read, merged, written: ${failing.join(', ')}`);
 });

@@ -152,7 +152,7 @@ test('a call too large is 413; a callflow too large is 500 invalid_callflow', as
 });
 
 test('the threshold holds across two proxy processes sharing a CouchDB', async (t) => {
-  const second = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY }));
+  const second = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix }));
   t.teardown(() => second.close());
   const other = new TestApi(api.couch, second);
   const owner = await api.account(master);
@@ -165,7 +165,7 @@ test('the threshold holds across two proxy processes sharing a CouchDB', async (
 });
 
 test.serial('a graceful stop while a function runs still records its attempt', async (t) => {
-  const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY }));
+  const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix }));
   const other = new TestApi(api.couch, couchfn);
   const owner = await other.account(await other.master());
   const id = await other.createFunction(owner, { function_js: "var t = Date.now(); while (Date.now() - t < 1000) {} throw new Error('late');" });
@@ -173,7 +173,7 @@ test.serial('a graceful stop while a function runs still records its attempt', a
   await new Promise((r) => setTimeout(r, 300));
   await couchfn.close(); // what SIGTERM and Ctrl-C do
   t.is((await running).status, 500);
-  const attempts = new CouchDatabase<{ _id: string; failures: { call_id: string }[] }>(() => probe, 'function_attempts');
+  const attempts = new CouchDatabase<{ _id: string; failures: { call_id: string }[] }>(() => probe, other.db('function_attempts'));
   const probe = openConnection('probe', api.couch.url);
   t.teardown(() => probe.close());
   t.deepEqual((await attempts.get(`attempts:${id}`))?.failures.map((a) => a.call_id), ['during-stop']);

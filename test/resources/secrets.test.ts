@@ -39,7 +39,7 @@ test('a parent invoking a sub-account\'s function does not hand it its token, wh
 });
 
 test('COUCHFN_MASTER_API_KEY never silently replaces the stored key; rotation is explicit and shown once', async (t) => {
-  const other = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: 'f'.repeat(64) }));
+  const other = await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: 'f'.repeat(64), COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix }));
   await other.close();
   t.is((await api.call('PUT', '/v2/api_auth', { body: { data: { api_key: MASTER_KEY } } })).status, 201, 'the stored key still works');
   t.is((await api.call('PUT', '/v2/api_auth', { body: { data: { api_key: 'f'.repeat(64) } } })).status, 401);

@@ -25,7 +25,7 @@ function connection(couch: TestCouch) {
 }
 const functionsOn = (id: string) => ({ aggregate: { types: { function: { connection: id } } } });
 const hi = (text: string) => ({ name: text, function_js: `return {module: 'tts', data: {text: '${text}'}};` });
-const storedOn = async (couch: TestCouch, id: string) => nano(couch.url).use('functions').get(id).then(() => true, () => false);
+const storedOn = async (couch: TestCouch, id: string) => nano(couch.url).use(api.db('functions')).get(id).then(() => true, () => false);
 
 test.before(async () => {
   api = await startApi();
@@ -33,7 +33,7 @@ test.before(async () => {
   noEval = await embedded({ allowEval: false });
   master = await api.master();
   // a second proxy process on the same main CouchDB, started before any plan
-  other = new TestApi(api.couch, await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY })));
+  other = new TestApi(api.couch, await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix })));
 });
 test.after.always(async () => {
   await other?.couchfn.close();

@@ -25,6 +25,7 @@ test('an empty environment starts with the documented defaults', (t) => {
     embeddedPort: 0,
     masterApiKey: undefined,
     resetMasterKey: false,
+    dbPrefix: '',
     maxFunctionBytes: 65536,
     showTimeoutMs: 5000,
     showWorkers: 4,
@@ -48,6 +49,12 @@ test('an empty environment starts with the documented defaults', (t) => {
 test('a log level pino does not know is refused, naming the variable', (t) => {
   t.throws(() => loadConfig({ COUCHFN_LOG_LEVEL: 'verbose' }), { message: /^COUCHFN_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose"$/ });
   t.is(loadConfig({ COUCHFN_LOG_LEVEL: 'debug' }).logLevel, 'debug');
+});
+
+test('a database prefix must be a valid start of a CouchDB database name', (t) => {
+  t.is(loadConfig({ COUCHFN_DB_PREFIX: 'acme_' }).dbPrefix, 'acme_');
+  t.throws(() => loadConfig({ COUCHFN_DB_PREFIX: 'Acme' }), { message: /^COUCHFN_DB_PREFIX must start with a lowercase letter/ });
+  t.throws(() => loadConfig({ COUCHFN_DB_PREFIX: '_x' }), { message: /^COUCHFN_DB_PREFIX/ });
 });
 
 test('empty strings count as unset', (t) => {
