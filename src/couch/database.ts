@@ -61,7 +61,7 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
     return sendJson(this.connection(), { path: this.path('_all_docs'), query });
   }
 
-  changes(query: Record<string, unknown>): Promise<{ results: { id: string; seq: unknown }[]; last_seq: string | number }> {
+  changes(query: Record<string, unknown>): Promise<{ results: { id: string; seq: unknown; deleted?: boolean; changes: { rev: string }[] }[]; last_seq: string | number }> {
     return sendJson(this.connection(), { path: this.path('_changes'), query });
   }
 

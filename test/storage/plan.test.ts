@@ -84,6 +84,15 @@ test.serial('an unreachable target is refused at the check step', async (t) => {
 test.serial('PATCH moves the functions: all still listed and invoked, new ones land on the new server, in every process', async (t) => {
   const owner = await api.account(master);
   const before = [await api.createFunction(owner, hi('one')), await api.createFunction(owner, hi('two'))];
+  // a few hundred more, one with a history and one deleted: every revision travels
+  const functions = nano(api.couch.url).use<Record<string, unknown>>(api.db('functions'));
+  const fillers = Array.from({ length: 300 }, (_, i) => ({ _id: `filler${String(i).padStart(4, '0')}`, pvt_type: 'function', pvt_account_id: 'filler', name: `f${i}`, function_js: 'return 1;' }));
+  await functions.bulk({ docs: fillers });
+  const edited = await api.createFunction(owner, hi('first'));
+  const { revision } = (await api.call('PATCH', `/v2/accounts/${owner.accountId}/functions/${edited}`, { token: owner.token, body: { data: { name: 'edited' } } })).body;
+  const removed = await api.createFunction(owner, hi('removed'));
+  t.is((await api.call('DELETE', `/v2/accounts/${owner.accountId}/functions/${removed}`, { token: owner.token })).status, 200);
+  before.push(edited);
   const moving = api.call('PATCH', '/v2/storage', {
     token: master.token, body: { data: { connections: { [DEDICATED]: connection(dedicated) }, plan: functionsOn(DEDICATED) } }
   });
@@ -97,6 +106,10 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   t.deepEqual(listed.body.data.map((f: { id: string }) => f.id).sort(), [...before, duringId].sort());
   t.is((await api.invoke(owner, before[0])).body.data.data.text, 'one');
   for (const id of [...before, duringId]) t.true(await storedOn(dedicated, id), `${id} is on the new server`);
+  const there = nano(dedicated.url).use<Record<string, unknown>>(api.db('functions'));
+  t.is((await there.get(edited))._rev, revision, 'with its revision');
+  t.is((await there.fetchRevs({ keys: fillers.map((f) => f._id) })).rows.filter((r) => 'value' in r).length, 300);
+  t.false(await storedOn(dedicated, removed), 'a deleted function stays deleted');
   t.true(await storedOn(api.couch, before[0]), 'the old copy is left in place');
 
   const after = await api.createFunction(owner, hi('after'));
