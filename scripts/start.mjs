@@ -23,4 +23,6 @@ if (!existsSync(stamp) || sources.some((p) => newest(p) > statSync(stamp).mtimeM
     process.exit(1);
   }
 }
+// tells the service it was started this way: it may then stop when its parent (npm) goes
+process.env.COUCHFN_LAUNCHED_BY = 'npm start';
 await import('../dist/scripts/start.js');

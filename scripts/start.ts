@@ -60,6 +60,9 @@ function stop(why: string): void {
 }
 // Ctrl-C reaches node twice (from the terminal, and from npm): the second must not cut the first short
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
-// Whoever started us (npm, a shell) went away without passing a signal on: stop too.
-const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) stop('parent process gone'); }, 500).unref();
+// Started by npm start, and npm went away without passing a signal on: stop too.
+// (Started otherwise, e.g. nohup or a daemon wrapper, the parent may go on purpose.)
+if (process.env.COUCHFN_LAUNCHED_BY === 'npm start') {
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) stop('parent process gone'); }, 500).unref();
+}

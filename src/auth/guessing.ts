@@ -17,6 +17,16 @@ export class GuessingLimit {
     return Math.max(1, Math.ceil((window.until - Date.now()) / 1000));
   }
 
+  /** Counts an attempt before it is checked (so parallel guesses count too); forgive it if it succeeds. */
+  attempt(address: string): void {
+    this.failed(address);
+  }
+
+  forgive(address: string): void {
+    const window = this.windows.get(address);
+    if (window && window.failures > 0) window.failures--;
+  }
+
   failed(address: string): void {
     const window = this.windows.get(address) ?? { failures: 0, until: Date.now() + 60_000 };
     window.failures++;

@@ -57,8 +57,11 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
     return sendJson(this.connection(), { path: this.path(`_design/${encodeURIComponent(ddoc)}/_view/${encodeURIComponent(view)}`), query });
   }
 
+  /** `keys` go in a POST body: hundreds of ids would pass a server's URL limit. */
   allDocs(query: Record<string, unknown> = {}): Promise<{ rows: (ViewRow<{ rev: string; deleted?: boolean }, D> & { error?: string })[] }> {
-    return sendJson(this.connection(), { path: this.path('_all_docs'), query });
+    const { keys, ...rest } = query;
+    if (keys === undefined) return sendJson(this.connection(), { path: this.path('_all_docs'), query: rest });
+    return sendJson(this.connection(), { method: 'POST', path: this.path('_all_docs'), query: rest, body: { keys } });
   }
 
   changes(query: Record<string, unknown>): Promise<{ results: { id: string; seq: unknown; deleted?: boolean; changes: { rev: string }[] }[]; last_seq: string | number }> {

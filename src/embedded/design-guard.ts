@@ -14,12 +14,18 @@ export function trustedCode(built: BuiltDesignDoc[]): Set<string> {
   return trusted;
 }
 
-/** [where, source] of each piece of code express-pouchdb would evaluate. */
-function nodeEvaluated(doc: Doc): [string, string][] {
+/** [where, source] of each piece of code express-pouchdb would evaluate.
+ * A value that is not a string counts too: PouchDB turns it into source
+ * (toString, concatenation) before evaluating it. */
+function nodeEvaluated(doc: Doc, query = false): [string, string][] {
   const found: [string, string][] = [];
-  const add = (where: string, value: unknown) => { if (typeof value === 'string') found.push([where, value]); };
+  const add = (where: string, value: unknown) => {
+    if (value !== undefined && value !== null) found.push([where, typeof value === 'string' ? value : `(not a string) ${JSON.stringify(value)}`]);
+  };
   for (const [name, view] of Object.entries(doc.views ?? {})) {
-    add(`views.${name}.map`, (view as Doc)?.map);
+    // a Mango index (language "query") describes its fields as an object: no code
+    const map = (view as Doc)?.map;
+    if (!(query && map && typeof map === 'object' && !Array.isArray(map))) add(`views.${name}.map`, map);
     add(`views.${name}.reduce`, (view as Doc)?.reduce);
   }
   for (const kind of ['filters', 'lists', 'updates']) {
@@ -37,8 +43,8 @@ export function foreignCode(doc: unknown, trusted: Set<string>): string | null {
   if (d.language !== undefined && d.language !== 'javascript' && d.language !== 'query') {
     return `${d._id}: language ${String(d.language)} is not run by the embedded CouchDB`;
   }
-  if (d.language === 'query') return null;
-  const foreign = nodeEvaluated(d).find(([, source]) => !trusted.has(source));
+  // express-pouchdb does not look at `language`: a "query" doc's code would run all the same
+  const foreign = nodeEvaluated(d, d.language === 'query').find(([, source]) => !trusted.has(source));
   return foreign
     ? `${d._id}: ${foreign[0]} is not couchfn's own code; the embedded CouchDB runs design-document code in its own process, so it stores only what npm run build produced (use a real CouchDB for other design documents)`
     : null;

@@ -129,6 +129,8 @@ export class ShowEngine {
       else this.dispatch();
     });
     worker.on('error', (err) => this.replace(slot, `show worker failed: ${err.message}`));
+    // a worker that exits without an error (e.g. aborted) is replaced at once, not at its watchdog
+    worker.on('exit', () => { if (this.slots.includes(slot)) this.replace(slot, 'show worker exited'); });
     worker.unref();
     return slot;
   }

@@ -77,6 +77,7 @@ function open(): Sandbox {
 
 // What CouchDB does when it kills a couchjs process: nothing of it survives.
 function close(): void {
+  revisions.clear();
   if (!sandbox) return;
   const old = sandbox;
   sandbox = null;
@@ -120,8 +121,16 @@ function compiled(box: Sandbox, job: ShowJob): QuickJSHandle | ShowOutcome {
   return result.value;
 }
 
+// design doc id -> the revision whose shows this runtime has compiled
+const revisions = new Map<string, string>();
+
 function run(job: ShowJob): ShowOutcome {
+  // A new revision of a design doc gets a fresh runtime, as a restarted
+  // couchjs would: its lockdown must not meet a realm the old one froze.
+  const [ddocId, rev] = job.key.split('/').length >= 3 ? [job.key.split('/').slice(0, -2).join('/'), job.key.split('/').slice(-2)[0]] : [job.key, ''];
+  if (revisions.has(ddocId) && revisions.get(ddocId) !== rev) close();
   sandbox ??= open();
+  revisions.set(ddocId, rev);
   const box = sandbox;
   deadline = Date.now() + job.timeoutMs;
   const show = compiled(box, job);

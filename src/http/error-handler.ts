@@ -44,14 +44,12 @@ function apiErrorOf(err: FastifyError, request: FastifyRequest): ApiError {
   return new ApiError(500, 'unspecified', {});
 }
 
-// A function's own failure is its owner's business, not the service's error.
-const FUNCTION_FAULTS = new Set(['function_error', 'invalid_callflow', 'timeout']);
-
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const error = apiErrorOf(err, request);
   const where = { url: redactUrl(request.url), status: error.status, cause: error.data.cause };
   if (error.status === 500 && error.kazooMessage === 'unspecified') request.log.error({ ...where, err }, 'unexpected failure');
-  else if (FUNCTION_FAULTS.has(error.kazooMessage) && error.status !== 503) request.log.info(where, `function failed: ${error.kazooMessage}`);
+  // a function's own failure is its owner's business, not the service's error
+  else if (error.functionFault) request.log.info(where, `function failed: ${error.kazooMessage}`);
   else if (error.status >= 503) request.log.warn(where, error.kazooMessage);
   void reply.code(error.status).headers(error.headers).type('application/json').send(failure(request, error));
 }

@@ -7,7 +7,9 @@ export class ApiError extends Error {
   constructor(
     readonly status: number, readonly kazooMessage: string, readonly data: Record<string, unknown> = {},
     /** e.g. Retry-After */
-    readonly headers: Record<string, string> = {}
+    readonly headers: Record<string, string> = {},
+    /** the function's own failure, not the service's (logged at info) */
+    readonly functionFault = false
   ) {
     super(kazooMessage);
   }

@@ -148,9 +148,11 @@ export class AttemptLog {
       failures: mergeAttempts([winner, ...leaves].map((d) => d.failures), this.options.cap),
       successes: mergeAttempts([winner, ...leaves].map((d) => d.successes), this.options.cap)
     };
-    const results = await this.db.bulk([merged, ...losers.map((rev) => ({ _id: winner._id, _rev: rev, _deleted: true }))]);
-    const written = results.find((r) => r.id === winner._id && r.rev && !r.error);
-    return written ? { ...merged, _rev: written.rev } : merged;
+    // the merged winner first; the losers go only once their attempts are safe in it
+    const [written] = await this.db.bulk([merged]);
+    if (!written?.rev || written.error) return merged; // changed meanwhile: the next read merges again
+    await this.db.bulk(losers.map((rev) => ({ _id: winner._id, _rev: rev, _deleted: true })));
+    return { ...merged, _rev: written.rev };
   }
 
   /** A function's attempts, newest first (what is still buffered included). */

@@ -21,11 +21,10 @@ export function apiAuthResource(app: FastifyInstance, { accounts, tokens, guessi
         const { api_key: apiKey } = (request.body as { data: { api_key: string } }).data;
         const wait = guessing.retryAfter(request.ip);
         if (wait > 0) throw tooManyRequests(`too many failed attempts from this address; retry in ${wait} s`, wait);
+        guessing.attempt(request.ip);
         const account = await accounts.byApiKey(apiKey);
-        if (!account) {
-          guessing.failed(request.ip);
-          throw invalidCredentials('unknown API key');
-        }
+        if (!account) throw invalidCredentials('unknown API key');
+        guessing.forgive(request.ip);
         const { token, exp } = await tokens.issue(account._id);
         request.authToken = token;
         return success(request, {

@@ -22,9 +22,9 @@ const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: stri
   account_disabled: (_id, reason) => new ApiError(423, 'account_disabled', { cause: reason }),
   too_large: (_id, reason) => new ApiError(413, 'too large', { cause: reason }),
   busy: (_id, reason, outcome) => tooManyRequests(reason, outcome.retryAfter ?? 1),
-  function_error: (_id, reason) => new ApiError(500, 'function_error', { cause: reason }),
-  invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { cause: reason }),
-  timeout: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }),
+  function_error: (_id, reason) => new ApiError(500, 'function_error', { cause: reason }, {}, true),
+  invalid_callflow: (_id, reason) => new ApiError(500, 'invalid_callflow', { cause: reason }, {}, true),
+  timeout: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }, {}, true),
   deadline: (_id, reason) => new ApiError(504, 'timeout', { cause: reason }),
   unavailable: (_id, reason) => new ApiError(503, 'datastore_unreachable', { cause: reason })
 };

@@ -51,11 +51,10 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
         if (body.grant_type !== 'client_credentials') return refuse(reply, 'unsupported_grant_type', 'only client_credentials is supported', basic);
         if (both) return refuse(reply, 'invalid_request', 'send the client credentials one way, not in both the header and the body', basic);
         if (!id || !secret) return refuse(reply, 'invalid_client', 'client authentication is required', basic);
+        guessing.attempt(request.ip);
         const client = await oauthClients.authenticate(id, secret);
-        if (!client) {
-          guessing.failed(request.ip);
-          return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
-        }
+        if (!client) return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
+        guessing.forgive(request.ip);
         const asked = typeof body.scope === 'string' && body.scope.trim() ? (body.scope.trim().split(/\s+/) as Scope[]) : client.scopes;
         const beyond = asked.filter((s) => !client.scopes.includes(s));
         if (beyond.length > 0) return refuse(reply, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`, basic);

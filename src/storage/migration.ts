@@ -75,8 +75,8 @@ interface BulkGet { results: { id: string; docs: { ok?: Doc; error?: unknown }[]
 /** Copies every document of the database with its revision history (and
  * deletions) from source to target, driven by the proxy with plain CouchDB
  * requests to both sides: CouchDB's own replicator cannot pull from the
- * embedded server. Revisions the target has are skipped, so running it
- * again catches up. Returns how many revisions were sent. */
+ * embedded server. The target keeps a revision it already has as it is
+ * (new_edits: false), so running it again catches up. Returns how many revisions were sent. */
 export async function replicate(source: Connection, target: Connection, database: string): Promise<number> {
   const from = new CouchDatabase<Doc>(() => source, database);
   const to = new CouchDatabase<Doc>(() => target, database);

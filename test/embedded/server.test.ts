@@ -78,18 +78,23 @@ test('design documents may carry only couchfn\'s own view, validation and filter
   const built = readDesignDocs(compiledDesignDocs);
   await deployDesignDocs(couch.url, built);
   const db = nano(couch.url).use<Record<string, unknown>>('functions');
+  const own = built.find((b) => b.database === 'functions')!.doc;
   const evil = { views: { v: { map: "function (doc) { emit(process.env.HOME, 1); }" } } };
   for (const write of [
     () => db.insert({ _id: '_design/evil', ...evil }),
     () => db.bulk({ docs: [{ _id: '_design/evil', ...evil }] }),
     () => db.insert({ _id: '_design/evil', validate_doc_update: 'function () { require("child_process"); }' }),
-    () => db.insert({ _id: '_design/evil', filters: { f: 'function () { return true; }' } })
+    () => db.insert({ _id: '_design/evil', filters: { f: 'function () { return true; }' } }),
+    // express-pouchdb ignores `language`, and turns non-strings into source
+    () => db.insert({ _id: '_design/evil', language: 'query', views: { v: { map: 'function (doc) { emit(process.pid, 1); }' } } }),
+    () => db.insert({ _id: '_design/evil', views: { v: { map: own.views!.crossbar_listing.map, reduce: ['function () { return process.pid; }'] } } }),
+    () => db.insert({ _id: '_design/evil', filters: { f: ['function () { return true; }'] } })
   ]) {
     const err = await t.throwsAsync(write) as { statusCode?: number; reason?: string };
     t.is(err.statusCode, 403);
     t.regex(err.reason ?? '', /not couchfn's own code/);
   }
-  const own = built.find((b) => b.database === 'functions')!.doc;
+  t.true((await db.insert({ _id: '_design/index', language: 'query', views: { byName: { map: { fields: { name: 'asc' } }, reduce: '_count' } } })).ok, 'a Mango index has no code');
   t.true((await db.insert({ _id: '_design/copy', views: own.views })).ok, 'couchfn\'s own code is stored');
   t.true((await db.insert({ _id: '_design/shows-only', shows: { s: 'function () { return "ok"; }' } })).ok, 'shows run in the sandbox, so they may be stored');
 });

@@ -86,7 +86,7 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   const before = [await api.createFunction(owner, hi('one')), await api.createFunction(owner, hi('two'))];
   // a few hundred more, one with a history and one deleted: every revision travels
   const functions = nano(api.couch.url).use<Record<string, unknown>>(api.db('functions'));
-  const fillers = Array.from({ length: 300 }, (_, i) => ({ _id: `filler${String(i).padStart(4, '0')}`, pvt_type: 'function', pvt_account_id: 'filler', name: `f${i}`, function_js: 'return 1;' }));
+  const fillers = Array.from({ length: 600 }, (_, i) => ({ _id: `filler${String(i).padStart(26, '0')}` /* as long as a real id */, pvt_type: 'function', pvt_account_id: 'filler', name: `f${i}`, function_js: 'return 1;' }));
   await functions.bulk({ docs: fillers });
   const edited = await api.createFunction(owner, hi('first'));
   const { revision } = (await api.call('PATCH', `/v2/accounts/${owner.accountId}/functions/${edited}`, { token: owner.token, body: { data: { name: 'edited' } } })).body;
@@ -108,7 +108,7 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   for (const id of [...before, duringId]) t.true(await storedOn(dedicated, id), `${id} is on the new server`);
   const there = nano(dedicated.url).use<Record<string, unknown>>(api.db('functions'));
   t.is((await there.get(edited))._rev, revision, 'with its revision');
-  t.is((await there.fetchRevs({ keys: fillers.map((f) => f._id) })).rows.filter((r) => 'value' in r).length, 300);
+  t.is((await there.fetchRevs({ keys: fillers.map((f) => f._id) })).rows.filter((r) => 'value' in r).length, 600);
   t.false(await storedOn(dedicated, removed), 'a deleted function stays deleted');
   t.true(await storedOn(api.couch, before[0]), 'the old copy is left in place');
 

@@ -210,7 +210,11 @@ function removeRegExpStatics(global: any): void {
  * `reachable`, whatever else customer code is handed; false if it could not. */
 export function lockdown(global: any, reachable: unknown[]): boolean {
   if (locked) return true;
-  if (!isFrozen(global)) {
+  // Frozen by another copy of this code (an older design-doc revision in the
+  // same process): its guards and random stream are not ours to drive. Fail
+  // closed; a restart of the JS process gives every revision a realm of its own.
+  if (isFrozen(global)) return false;
+  {
     for (var q = 0; q < QUERY_SERVER_NAMES.length; q++) {
       var name = QUERY_SERVER_NAMES[q];
       if (hasOwn(global, name) && typeof global[name] === 'function') replaceGlobal(global, name, guard(name, global[name]));
