@@ -119,7 +119,7 @@ export class AccountDirectory {
     } catch (err) {
       if (!(err instanceof CouchError && err.status === 409)) throw err;
     }
-    const pointer = await this.system.get(MASTER_POINTER);
+    const pointer = await this.system.settled(MASTER_POINTER);
     const id = pointer!.account_id as string;
     const existing = await this.find(id);
     if (existing) {

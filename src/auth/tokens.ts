@@ -11,6 +11,7 @@ import { invalidCredentials } from '../errors.js';
 export const TOKEN_SECONDS = 3600;
 const KEY_DOC = 'token_signing_key';
 const CACHE_LIMIT = 10_000;
+const RELOAD_MS = 10_000;
 
 export interface TokenClaims { accountId: string; exp: number; scope?: string[]; clientId?: string }
 
@@ -18,7 +19,14 @@ export class Tokens {
   // Verified tokens, so the hot path does not check the same signature twice.
   private readonly verified = new LRUCache<string, TokenClaims>({ max: CACHE_LIMIT });
 
-  private constructor(private readonly secret: Uint8Array) {}
+  private reloadedAt = 0;
+
+  private constructor(private secret: Uint8Array, private readonly system: CouchDatabase<StoredDoc>) {}
+
+  private static async readKey(system: CouchDatabase<StoredDoc>): Promise<Uint8Array> {
+    const doc = await system.settled(KEY_DOC);
+    return Buffer.from(doc!.key as string, 'base64');
+  }
 
   static async load(system: CouchDatabase<StoredDoc>): Promise<Tokens> {
     try {
@@ -26,8 +34,18 @@ export class Tokens {
     } catch (err) {
       if (!(err instanceof CouchError && err.status === 409)) throw err;
     }
-    const doc = await system.get(KEY_DOC);
-    return new Tokens(Buffer.from(doc!.key as string, 'base64'));
+    return new Tokens(await Tokens.readKey(system), system);
+  }
+
+  /** Two processes starting together on a new cluster may each have written a
+   * key; once CouchDB settles on one, a process holding the other reloads it. */
+  private async reloadKey(): Promise<boolean> {
+    if (Date.now() - this.reloadedAt < RELOAD_MS) return false;
+    this.reloadedAt = Date.now();
+    const key = await Tokens.readKey(this.system).catch(() => this.secret);
+    const changed = Buffer.compare(Buffer.from(key), Buffer.from(this.secret)) !== 0;
+    this.secret = key;
+    return changed;
   }
 
   async issue(accountId: string, extra: Record<string, unknown> = {}, seconds = TOKEN_SECONDS): Promise<{ token: string; exp: number }> {
@@ -49,6 +67,7 @@ export class Tokens {
     try {
       ({ payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] }));
     } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && await this.reloadKey()) return this.verify(token);
       throw invalidCredentials((err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
     }
     if (typeof payload.account_id !== 'string' || typeof payload.exp !== 'number') throw invalidCredentials('the token is not valid');

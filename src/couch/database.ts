@@ -30,6 +30,17 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
     }
   }
 
+  /** A document written once by whichever process comes first: on a cluster two
+   * may both be accepted (202) as conflicting revisions. Everyone keeps
+   * CouchDB's own winner (the same on every node) and the losers are deleted. */
+  async settled(id: string): Promise<D | null> {
+    const doc = await this.get(id, { conflicts: true });
+    if (!doc?._conflicts?.length) return doc;
+    const { _conflicts: losers, ...winner } = doc;
+    await this.bulk(losers.map((rev) => ({ _id: id, _rev: rev, _deleted: true }))).catch(() => undefined);
+    return winner as unknown as D;
+  }
+
   /** Writes the doc (its _rev says which revision it replaces); returns the new revision. */
   async put(doc: D): Promise<string> {
     return (await this.write(doc)).rev;
