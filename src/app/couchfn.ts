@@ -28,6 +28,9 @@ import { compiledDesignDocs } from '../paths.js';
 import { startMainCouch, type MainCouch } from './main-couch.js';
 import type { Services } from '../http/services.js';
 
+// how long open connections may hold a stop once every call under way is done
+const STOP_GRACE_MS = 5000;
+
 export interface Couchfn {
   app: FastifyInstance;
   services: Services;
@@ -103,8 +106,14 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
         await accountChanges.stop();
         await planChanges.stop();
         await clientChanges.stop();
-        await app.close();
-        await services.invoker.idle(); // calls under way finish, and are recorded
+        // no new requests; calls under way finish and are recorded; then the
+        // keep-alive sockets they leave idle are closed, and none may hold the stop for long
+        const closing = app.close();
+        await services.invoker.idle();
+        app.server.closeIdleConnections();
+        const cap = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
+        await closing;
+        clearTimeout(cap);
         await services.attempts.close();
         await services.routing.close();
         await mainCouch.close();

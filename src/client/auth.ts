@@ -28,7 +28,10 @@ export class Credentials {
   private token?: Token;
   private refreshing?: Promise<Token>;
 
-  constructor(private readonly auth: Auth, private readonly baseUrl: string, private readonly fetchImpl: Fetch, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly auth: Auth, private readonly baseUrl: string, private readonly fetchImpl: Fetch, private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now
+  ) {}
 
   /** Whether a refused request may be retried with a fresh token. */
   get refreshable(): boolean {
@@ -39,7 +42,7 @@ export class Credentials {
     if ('getAuthorizationHeader' in this.auth) return this.auth.getAuthorizationHeader(request);
     const token = this.token;
     const margin = token ? Math.min(REFRESH_MAX_MS, token.lifetimeMs * REFRESH_SHARE) : 0;
-    if (token && Date.now() < token.expiresAt - margin) return `Bearer ${token.value}`;
+    if (token && this.now() < token.expiresAt - margin) return `Bearer ${token.value}`;
     return `Bearer ${(await this.refresh()).value}`;
   }
 
@@ -62,7 +65,7 @@ export class Credentials {
       const body = (await res.json().catch(() => ({}))) as { auth_token?: string; request_id?: string; message?: string };
       if (!res.ok || !body.auth_token) throw new CouchfnError(`the API key was refused (${res.status})`, res.status, body.message ?? 'invalid_credentials', body.request_id);
       const expiresAt = jwtExpiry(body.auth_token);
-      return { value: body.auth_token, expiresAt, lifetimeMs: Math.max(0, expiresAt - Date.now()) };
+      return { value: body.auth_token, expiresAt, lifetimeMs: Math.max(0, expiresAt - this.now()) };
     }
     const { clientId, clientSecret, scope } = this.auth as { clientId: string; clientSecret: string; scope?: string };
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) });
@@ -79,6 +82,6 @@ export class Credentials {
       throw new CouchfnError(`the client credentials were refused: ${body.error_description ?? res.status}`, res.status, body.error ?? 'invalid_client');
     }
     const lifetimeMs = (body.expires_in ?? 0) * 1000;
-    return { value: body.access_token, expiresAt: Date.now() + lifetimeMs, lifetimeMs };
+    return { value: body.access_token, expiresAt: this.now() + lifetimeMs, lifetimeMs };
   }
 }

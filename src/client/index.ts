@@ -40,6 +40,8 @@ export interface ClientOptions {
   /** called after every operation, success or failure */
   onMetric?: (metric: Metric) => void;
   fetch?: typeof fetch;
+  /** the clock tokens' expiry is judged by (milliseconds, like Date.now) */
+  now?: () => number;
 }
 
 interface RequestOptions { body?: unknown; idempotent: boolean; invocation?: boolean; signal?: AbortSignal; timeoutMs?: number }
@@ -68,7 +70,7 @@ export class Client {
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 35_000;
     this.retries = options.retries ?? 2;
-    this.credentials = new Credentials(options.auth, this.baseUrl, this.fetchImpl, this.timeoutMs);
+    this.credentials = new Credentials(options.auth, this.baseUrl, this.fetchImpl, this.timeoutMs, options.now ?? Date.now);
   }
 
   private get account(): string {
