@@ -49,6 +49,8 @@ export interface Config {
   authFailuresPerMinute: number;
   /** invocations one account may make a second, per proxy process (0: no limit) */
   accountCallsPerSecond: number;
+  /** proxies in front whose X-Forwarded-For is believed (so limits see the client's address): true, or addresses/CIDRs */
+  trustProxy: boolean | string[];
 }
 
 export class ConfigError extends Error {}
@@ -112,7 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000),
     oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
     authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
-    accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000)
+    accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000),
+    trustProxy: !env.COUCHFN_TRUST_PROXY ? false : env.COUCHFN_TRUST_PROXY === 'true' ? true : env.COUCHFN_TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean)
   };
   if (config.attemptsPerFunction < config.disableAfterFailures) {
     throw new ConfigError('COUCHFN_ATTEMPTS_PER_FUNCTION must be at least COUCHFN_DISABLE_AFTER_FAILURES, or failures would be forgotten before they are counted');

@@ -38,7 +38,7 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
   const app = Fastify({
     // requests are not logged one by one: that is the hot path; failures are
     ...(loggerInstance ? { loggerInstance } : {}), logController: new LogController({ disableRequestLogging: true }), genReqId: requestId, bodyLimit: services.config.bodyLimitBytes,
-    return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true }
+    return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true }, trustProxy: services.config.trustProxy
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
   await app.register(swagger, {

@@ -1,9 +1,20 @@
 // Slows credential guessing: after `perMinute` failed attempts from one
 // client address within a minute, that address is refused (429 with
 // Retry-After) until the minute is over. Counted per proxy process.
+import { isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
 
 interface Window { failures: number; until: number }
+
+/** Who is guessing: an IPv4 address, or an IPv6 client's /64 (a host holds a whole /64). */
+export function clientKey(address: string): string {
+  if (!isIPv6(address) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.replace(/^::ffff:/i, '');
+  const [head, tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 export class GuessingLimit {
   private readonly windows = new LRUCache<string, Window>({ max: 100_000, ttl: 60_000 });
@@ -12,7 +23,7 @@ export class GuessingLimit {
 
   /** Seconds the address must wait, or 0 when it may try. */
   retryAfter(address: string): number {
-    const window = this.windows.get(address);
+    const window = this.windows.get(clientKey(address));
     if (!window || this.perMinute === 0 || window.failures < this.perMinute) return 0;
     return Math.max(1, Math.ceil((window.until - Date.now()) / 1000));
   }
@@ -23,14 +34,15 @@ export class GuessingLimit {
   }
 
   forgive(address: string): void {
-    const window = this.windows.get(address);
+    const window = this.windows.get(clientKey(address));
     if (window && window.failures > 0) window.failures--;
   }
 
   failed(address: string): void {
-    const window = this.windows.get(address) ?? { failures: 0, until: Date.now() + 60_000 };
+    const key = clientKey(address);
+    const window = this.windows.get(key) ?? { failures: 0, until: Date.now() + 60_000 };
     window.failures++;
-    this.windows.set(address, window, { ttl: Math.max(1, window.until - Date.now()) });
+    this.windows.set(key, window, { ttl: Math.max(1, window.until - Date.now()) });
   }
 }
 

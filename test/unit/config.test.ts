@@ -42,7 +42,8 @@ test('an empty environment starts with the documented defaults', (t) => {
     attemptsPerFunction: 50,
     oauthTokenSeconds: 900,
     authFailuresPerMinute: 10,
-    accountCallsPerSecond: 0
+    accountCallsPerSecond: 0,
+    trustProxy: false
   });
 });
 
