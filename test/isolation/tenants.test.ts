@@ -111,21 +111,7 @@ async function attack(t: ExecutionContext, plant: string, rounds = 4): Promise<v
   await victimIsUnharmed(t);
 }
 
-test.serial('1. standard globals cannot be rebound, not even as non-configurable', async (t) => {
-  await attack(t, `
-    var names = ['JSON', 'Function', 'decodeURIComponent', 'escape', 'log', 'String', 'Object', 'Array', 'isArray', 'require', 'emit', 'RegExp'];
-    for (var i = 0; i < names.length; i++) {
-      (function (name) {
-        var real = g[name];
-        var fake = function () { keep([name].concat(Array.prototype.slice.call(arguments))); return real.apply(this, arguments); };
-        try { Object.defineProperty(g, name, {value: fake, writable: false, configurable: false}); } catch (e) {}
-        try { g[name] = fake; } catch (e) {}
-        try { delete g[name]; } catch (e) {}
-      })(names[i]);
-    }
-    try { g.JSON = {parse: function (s) { keep(s); return {text: 'hijacked'}; }, stringify: function (v) { keep(v); return '{"text":"hijacked"}'; }}; } catch (e) {}`);
-});
-
+// built-in methods first: a realm other attacks already touched could hide what these plant
 test.serial('2. built-in methods cannot be changed or given properties', async (t) => {
   await attack(t, `
     var spy = function (owner, name) {
@@ -142,6 +128,21 @@ test.serial('2. built-in methods cannot be changed or given properties', async (
     try { Object.defineProperty(log, 'apply', {value: function (s, a) { keep(a); }}); } catch (e) {}
     try { Object.defineProperty(log, 'call', {value: function (s, a) { keep(a); }}); } catch (e) {}
     try { var it = iterators(); var next = it.next; Object.defineProperty(it, 'next', {value: function () { var r = next.call(this); keep(r.value); if (!r.done) r.value = 'H'; return r; }}); } catch (e) {}`);
+});
+
+test.serial('1. standard globals cannot be rebound, not even as non-configurable', async (t) => {
+  await attack(t, `
+    var names = ['JSON', 'Function', 'decodeURIComponent', 'escape', 'log', 'String', 'Object', 'Array', 'isArray', 'require', 'emit', 'RegExp'];
+    for (var i = 0; i < names.length; i++) {
+      (function (name) {
+        var real = g[name];
+        var fake = function () { keep([name].concat(Array.prototype.slice.call(arguments))); return real.apply(this, arguments); };
+        try { Object.defineProperty(g, name, {value: fake, writable: false, configurable: false}); } catch (e) {}
+        try { g[name] = fake; } catch (e) {}
+        try { delete g[name]; } catch (e) {}
+      })(names[i]);
+    }
+    try { g.JSON = {parse: function (s) { keep(s); return {text: 'hijacked'}; }, stringify: function (v) { keep(v); return '{"text":"hijacked"}'; }}; } catch (e) {}`);
 });
 
 test.serial('3. an accessor on the global cannot trap another call\'s sloppy assignment, nor can deleted globals stay deleted', async (t) => {
