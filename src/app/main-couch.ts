@@ -15,7 +15,8 @@ export interface MainCouch {
 export async function startMainCouch(config: Config): Promise<MainCouch> {
   const docs = readDesignDocs(compiledDesignDocs);
   if (config.couchdbUrl) {
-    await deployDesignDocs(config.couchdbUrl, docs, { prefix: config.dbPrefix });
+    // the probe writes a throwaway function: only when the design docs changed, not at every start
+    await deployDesignDocs(config.couchdbUrl, docs, { prefix: config.dbPrefix, probe: 'if-changed' });
     return { url: config.couchdbUrl, embedded: false, close: async () => {} };
   }
   const couch = await startEmbeddedCouch({
@@ -27,7 +28,7 @@ export async function startMainCouch(config: Config): Promise<MainCouch> {
       + '(COUCHFN_EMBEDDED_COUCH_PORT); leave it unset to pick a free port, or set COUCHDB_URL to use the CouchDB that is there');
   });
   try {
-    await deployDesignDocs(couch.url, docs, { prefix: config.dbPrefix });
+    await deployDesignDocs(couch.url, docs, { prefix: config.dbPrefix, probe: 'if-changed' });
     return { url: couch.url, embedded: true, close: () => couch.close() };
   } catch (err) {
     await couch.close();

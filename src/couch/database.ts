@@ -2,7 +2,7 @@
 // couch/request. `connection` is asked on every call, so a database that
 // routing moves (storage plans) is followed at once.
 import type { Connection } from './connection.js';
-import { CouchError, send, sendJson } from './request.js';
+import { CouchError, errorOf, parsed, send, sendJson } from './request.js';
 
 export interface ViewRow<V, D> { id: string; key: unknown; value: V; doc?: D }
 export interface BulkResult { id: string; rev?: string; error?: string; reason?: string }
@@ -49,10 +49,9 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
   /** As put, and whether the cluster only accepted it (202: fewer copies
    * than the write quorum took it, so a racing write may yet win). */
   async write(doc: D): Promise<{ rev: string; accepted: boolean }> {
-    const { status, text } = await send(this.connection(), { method: 'PUT', path: this.path(docPath(doc._id)), body: doc });
-    const body = JSON.parse(text || '{}') as { rev?: string; error?: string; reason?: string };
-    if (status !== 201 && status !== 202) throw new CouchError(status, body.error ?? 'unknown_error', body.reason ?? text);
-    return { rev: body.rev!, accepted: status === 202 };
+    const answer = await send(this.connection(), { method: 'PUT', path: this.path(docPath(doc._id)), body: doc });
+    if (answer.status !== 201 && answer.status !== 202) throw errorOf(answer);
+    return { rev: parsed<{ rev: string }>(answer.text)!.rev, accepted: answer.status === 202 };
   }
 
   async remove(id: string, rev: string): Promise<void> {
@@ -81,12 +80,9 @@ export class CouchDatabase<D extends { _id: string; _rev?: string }> {
 
   /** Creates the database (with shard settings on a cluster); false when it exists. */
   async create(shards: Shards = {}): Promise<boolean> {
-    const { status, text } = await send(this.connection(), { method: 'PUT', path: this.path(), query: { q: shards.q, n: shards.n } });
-    if (status === 412) return false;
-    if (status >= 300) {
-      const body = JSON.parse(text || '{}') as { error?: string; reason?: string };
-      throw new CouchError(status, body.error ?? 'unknown_error', body.reason ?? text);
-    }
+    const answer = await send(this.connection(), { method: 'PUT', path: this.path(), query: { q: shards.q, n: shards.n } });
+    if (answer.status === 412) return false;
+    if (answer.status >= 300) throw errorOf(answer);
     return true;
   }
 

@@ -30,8 +30,8 @@ export interface DeployOptions {
   prefix?: string;
   /** shard settings for databases created now (a cluster's q and n; CouchDB's defaults when unset) */
   shards?: Shards;
-  /** check that the show runs a function after the push (default true) */
-  probe?: boolean;
+  /** check that the show runs a function after the push: always (default), never, or only when the push changed something */
+  probe?: boolean | 'if-changed';
 }
 
 // A cluster answers 409 or times out while nodes catch up: try again, a few times.
@@ -89,7 +89,9 @@ export async function deployDesignDocs(couchUrl: string, built: BuiltDesignDoc[]
     for (const database of new Set(docs.map((d) => d.database))) await ensureDatabase(connection, database, options.shards);
     const results: DeployResult[] = [];
     for (const doc of docs) results.push(await pushDoc(connection, doc));
-    if (options.probe !== false && docs.some((d) => d.database === `${prefix}functions`)) await probeShow(connection, `${prefix}functions`);
+    const changed = results.some((r) => r.status !== 'unchanged');
+    const probe = options.probe === 'if-changed' ? changed : options.probe !== false;
+    if (probe && docs.some((d) => d.database === `${prefix}functions`)) await probeShow(connection, `${prefix}functions`);
     return results;
   } finally {
     await connection.close();

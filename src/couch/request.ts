@@ -92,11 +92,20 @@ export async function send(connection: Connection, request: CouchRequest): Promi
   return { status: res.statusCode, text };
 }
 
+/** An answer's JSON, or undefined when it is not JSON. */
+export function parsed<T>(text: string): T | undefined {
+  try { return text ? JSON.parse(text) as T : undefined; } catch { return undefined; }
+}
+
+/** The error an answer that is not a success stands for. */
+export function errorOf({ status, text }: CouchAnswer): CouchError {
+  const body = parsed<{ error?: string; reason?: string }>(text);
+  return new CouchError(status, body?.error ?? 'unknown_error', body?.reason ?? text.slice(0, 200));
+}
+
 /** The parsed JSON of a 2xx answer; any other status throws CouchError. */
 export async function sendJson<T>(connection: Connection, request: CouchRequest): Promise<T> {
-  const { status, text } = await send(connection, request);
-  let body: { error?: string; reason?: string } | undefined;
-  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
-  if (status >= 200 && status < 300) return body as T;
-  throw new CouchError(status, body?.error ?? 'unknown_error', body?.reason ?? text.slice(0, 200));
+  const answer = await send(connection, request);
+  if (answer.status >= 200 && answer.status < 300) return parsed<T>(answer.text) as T;
+  throw errorOf(answer);
 }

@@ -55,7 +55,8 @@ export function malformedQuery(raw: string): string | null {
   return null;
 }
 
-function decoded(part: string): string {
+/** A query or form part decoded as a server would: `+` is a space; bad percent-encoding stays as sent. */
+export function formDecoded(part: string): string {
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
@@ -69,9 +70,9 @@ function decoded(part: string): string {
 export function withoutAuthToken(raw: string, token?: string | null): string {
   return raw.split('&').filter((pair) => {
     const eq = pair.indexOf('=');
-    const key = decoded(eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase();
+    const key = formDecoded(eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase();
     if (key === 'auth_token') return false;
-    return !token || eq < 0 || !decoded(pair.slice(eq + 1)).includes(token);
+    return !token || eq < 0 || !formDecoded(pair.slice(eq + 1)).includes(token);
   }).join('&');
 }
 

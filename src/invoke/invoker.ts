@@ -69,8 +69,10 @@ export class Invoker {
 
   private record(accountId: string, functionId: string, call: CallRequest, outcome: Outcome, duration: number): void {
     if (outcome.kind === 'not_found' || outcome.kind === 'disabled') return;
+    const result = outcome.kind === 'success' ? 'success' : 'failure';
+    if (!this.attempts.keeps(result)) return; // successes, unless configured: the hot path builds nothing
     const attempt: Attempt = {
-      timestamp: new Date().toISOString(), function_id: functionId, result: outcome.kind === 'success' ? 'success' : 'failure',
+      timestamp: new Date().toISOString(), function_id: functionId, result,
       kind: outcome.kind, ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: call.callId
     };
     const written = this.attempts.record(accountId, attempt);

@@ -37,6 +37,13 @@ export var push = uncurry(Array.prototype.push);
 export var indexOf = uncurry(Array.prototype.indexOf);
 export var regExpExec = uncurry(RegExp.prototype.exec);
 
+/** A Number, String or Boolean wrapper object as its primitive, as JSON.stringify does. */
+export function unwrapped(value: any): any {
+  var tag = tagOf(value);
+  if (tag === '[object Number]' || tag === '[object String]' || tag === '[object Boolean]') return value.valueOf();
+  return value;
+}
+
 /** Sets an own data property, even one named __proto__. */
 export function defineOwn(target: any, key: string, value: unknown): void {
   defineProperty(target, key, { value: value, writable: true, enumerable: true, configurable: true });

@@ -6,7 +6,7 @@
 // customer callback (reviver, replacer). Same results as the standard JSON.
 import {
   apply, defineOwn, errorCtors, ErrorCtor, indexOf, isArray, nativeParse, nativeStringify, objectKeys, push, StringCtor,
-  tagOf, TypeErrorCtor
+  TypeErrorCtor, unwrapped
 } from './intrinsics';
 
 var MAX_DEPTH = 512;
@@ -67,12 +67,6 @@ function parse(text: unknown, reviver?: unknown): unknown {
   var root = {};
   defineOwn(root, '', value);
   return internalize(root, '', reviver);
-}
-
-function unwrapped(value: any): any {
-  var tag = tagOf(value);
-  if (tag === '[object Number]' || tag === '[object String]' || tag === '[object Boolean]') return value.valueOf();
-  return value;
 }
 
 function isDropped(value: unknown): boolean {

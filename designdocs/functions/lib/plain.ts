@@ -2,7 +2,7 @@
 // customer's code may still run (getters, toJSON) and before anything else
 // reads it. Values JSON cannot carry (functions, symbols, cycles, NaN) are
 // refused rather than silently dropped, so every engine answers alike.
-import { defineOwn, indexOf, isArray, objectKeys, push, StringCtor, tagOf } from './intrinsics';
+import { defineOwn, indexOf, isArray, objectKeys, push, StringCtor, unwrapped } from './intrinsics';
 
 var MAX_DEPTH = 64;
 
@@ -17,12 +17,6 @@ export function describe(value: unknown): string {
   if (typeof value === 'number') return 'the number ' + StringCtor(value);
   if (typeof value === 'boolean') return StringCtor(value);
   return 'a ' + typeof value;
-}
-
-function unwrapped(value: any): any {
-  var tag = tagOf(value);
-  if (tag === '[object Number]' || tag === '[object String]' || tag === '[object Boolean]') return value.valueOf();
-  return value;
 }
 
 function copy(value: any, key: string, at: string, stack: any[]): Plain {
