@@ -23,6 +23,7 @@ import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
 import { ShowEngine } from '../invoke/show-engine.js';
 import { StorageService, type PlanDoc } from '../storage/service.js';
+import { MOVE_DOC, type MoveDoc } from '../storage/move.js';
 import { readDesignDocs } from '../build/designdocs.js';
 import { compiledDesignDocs } from '../paths.js';
 import { startMainCouch, type MainCouch } from './main-couch.js';
@@ -41,7 +42,8 @@ export interface Couchfn {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, couchUrl: string, log: (err: unknown) => void): Promise<Services> {
+export async function createServices(config: Config, couchUrl: string, logger: Logger): Promise<Services> {
+  const log = (err: unknown) => logger.warn({ err }, 'attempt or auto-disable not recorded');
   const names = databaseNames(config.dbPrefix);
   const main = openConnection('main', couchUrl, config.couchTimeoutMs);
   await ensureDatabase(main, names.system_data);
@@ -68,8 +70,9 @@ export async function createServices(config: Config, couchUrl: string, log: (err
     oauthClients: new OAuthClients(onMain<OAuthClientDoc>('oauth_clients')),
     engine: new EngineProbe(routing),
     guessing: new GuessingLimit(config.authFailuresPerMinute),
-    storage: new StorageService(onMain<PlanDoc>('system_data'), routing, {
-      couchTimeoutMs: config.couchTimeoutMs, dbPrefix: config.dbPrefix, designDocs: () => readDesignDocs(compiledDesignDocs), log: (msg, err) => log({ msg, err })
+    storage: new StorageService(onMain<PlanDoc>('system_data'), onMain<MoveDoc>('system_data'), routing, {
+      couchTimeoutMs: config.couchTimeoutMs, dbPrefix: config.dbPrefix, designDocs: () => readDesignDocs(compiledDesignDocs),
+      log: { info: (msg) => logger.info(msg), warn: (msg, err) => logger.warn({ err }, msg) }
     })
   };
 }
@@ -78,13 +81,15 @@ export async function createServices(config: Config, couchUrl: string, log: (err
 export async function startCouchfn(config: Config, log: Logger = pino({ enabled: false })): Promise<Couchfn> {
   const mainCouch = await startMainCouch(config);
   try {
-    const services = await createServices(config, mainCouch.url, (err) => log.warn({ err }, 'attempt or auto-disable not recorded'));
+    const services = await createServices(config, mainCouch.url, log);
     const { account, generatedKey, ignoredKey } = await services.accounts.ensureMaster(config.masterApiKey, config.resetMasterKey);
     if (config.resetMasterKey && config.masterApiKey && !ignoredKey) log.warn('the master key is now COUCHFN_MASTER_API_KEY (COUCHFN_RESET_MASTER_KEY); unset COUCHFN_RESET_MASTER_KEY');
     if (ignoredKey) {
       log.warn('COUCHFN_MASTER_API_KEY differs from the stored master key and is ignored; rotate with PUT /v2/accounts/{master}/api_key, or set COUCHFN_RESET_MASTER_KEY=true once to replace it');
     }
     await services.storage.apply();
+    // a move left by a process that stopped mid-way is resumed (or finished) here
+    await services.storage.adoptOrphan().catch((err) => log.warn({ err }, 'storage move not taken over'));
     const app = await buildApp(services, log);
     const { names } = services;
     const accountChanges = new ChangesFollower(services.routing.main, names.accounts, {
@@ -98,11 +103,16 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
     });
     // another process may change the storage plan: route as it says
     const planChanges = new ChangesFollower(services.routing.main, names.system_data, {
-      onChange: (id) => { if (id === 'system') services.storage.apply().catch((err) => log.warn({ err }, 'storage plan not applied')); }
+      onChange: (id) => {
+        if (id === 'system') services.storage.apply().catch((err) => log.warn({ err }, 'storage plan not applied'));
+        if (id === MOVE_DOC) services.storage.adoptOrphan().catch((err) => log.warn({ err }, 'storage move not taken over'));
+      }
     });
     return {
       app, services, mainCouch, master: account, generatedMasterKey: generatedKey,
       async close() {
+        // a move under way pauses first and is handed to another process (or this one, restarted)
+        await services.storage.close();
         await accountChanges.stop();
         await planChanges.stop();
         await clientChanges.stop();

@@ -24,6 +24,8 @@ export interface Operation {
   master?: true;
   /** the status of success (201 for creates); the envelope's schema goes with it */
   status?: 200 | 201;
+  /** may also answer 202 Accepted (work goes on after the answer), with the same envelope */
+  accepted?: true;
   /** set when the answer is not Kazoo's envelope (Pivot's raw callflow, /healthz) */
   raw?: true;
   handler: RouteHandlerMethod;
@@ -40,13 +42,13 @@ async function masterOnly(request: FastifyRequest): Promise<void> {
 export function resource(app: FastifyInstance, url: string, tag: string, operations: Partial<Record<Verb, Operation>>): void {
   const allowed = VERBS.filter((verb) => operations[verb]);
   for (const verb of allowed) {
-    const { schema, auth, scope, master, status = 200, raw, handler } = operations[verb]!;
+    const { schema, auth, scope, master, status = 200, accepted, raw, handler } = operations[verb]!;
     app.route({
       method: verb, url, config: { auth, scope },
       schema: {
         tags: [tag], ...(scope ? { description: `scope: ${scope}` } : {}),
         ...(auth === 'none' ? { security: [] } : {}),
-        ...(raw ? {} : { response: { [status]: successEnvelope } }),
+        ...(raw ? {} : { response: { [status]: successEnvelope, ...(accepted ? { 202: successEnvelope } : {}) } }),
         ...schema
       },
       ...(master ? { preHandler: masterOnly } : {}),

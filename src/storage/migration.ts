@@ -28,6 +28,13 @@ export class MigrationError extends DomainError {
 
 type Doc = { _id: string; _rev?: string; [key: string]: unknown };
 
+/** A move that must pause: its process is closing, or another process took it over. Not a failure. */
+export class MoveInterrupted extends Error {
+  constructor(readonly why: 'closing' | 'taken over') {
+    super(`storage move interrupted: ${why}`);
+  }
+}
+
 const VERIFY_BATCH = 1000;
 
 /** Runs one step; any failure becomes a MigrationError naming it. */
@@ -35,7 +42,7 @@ export async function migrationStep<T>(name: MigrationStep, target: Connection, 
   try {
     return await run();
   } catch (err) {
-    if (err instanceof MigrationError) throw err;
+    if (err instanceof MigrationError || err instanceof MoveInterrupted) throw err;
     throw new MigrationError(name, describeCouchError(err, target.url));
   }
 }
@@ -71,30 +78,41 @@ async function probe(target: Connection, database: string): Promise<void> {
 const COPY_BATCH = 500;
 
 interface BulkGet { results: { id: string; docs: { ok?: Doc; error?: unknown }[] }[] }
+type RevsDiff = Record<string, { missing?: string[] }>;
+
+export interface CopyProgress { sent: number; since: unknown }
 
 /** Copies every document of the database with its revision history (and
  * deletions) from source to target, driven by the proxy with plain CouchDB
  * requests to both sides: CouchDB's own replicator cannot pull from the
- * embedded server. The target keeps a revision it already has as it is
- * (new_edits: false), so running it again catches up. Returns how many revisions were sent. */
-export async function replicate(source: Connection, target: Connection, database: string): Promise<number> {
+ * embedded server. Only revisions the target lacks travel (_revs_diff), and
+ * the target keeps what it has (new_edits: false), so running it again, or
+ * from an older checkpoint, only catches up. `progress` is told after each
+ * batch with the source sequence to resume from. Returns the last progress. */
+export async function replicate(source: Connection, target: Connection, database: string,
+  since: unknown = 0, progress: (p: CopyProgress) => Promise<void> = async () => undefined): Promise<CopyProgress> {
   const from = new CouchDatabase<Doc>(() => source, database);
   const to = new CouchDatabase<Doc>(() => target, database);
-  let since: unknown = 0;
+  const path = encodeURIComponent(database);
   let sent = 0;
   for (;;) {
     const feed = await from.changes({ since, limit: COPY_BATCH, style: 'all_docs' });
     // the target has its own design documents, deployed in the step before
-    const wanted = feed.results.filter((c) => !c.id.startsWith('_design/')).flatMap((c) => c.changes.map(({ rev }) => ({ id: c.id, rev })));
+    const offered: Record<string, string[]> = {};
+    for (const c of feed.results) if (!c.id.startsWith('_design/')) offered[c.id] = c.changes.map(({ rev }) => rev);
+    const missing = Object.keys(offered).length === 0 ? {}
+      : await sendJson<RevsDiff>(target, { method: 'POST', path: `${path}/_revs_diff`, body: offered });
+    const wanted = Object.entries(missing).flatMap(([id, { missing: revs = [] }]) => revs.map((rev) => ({ id, rev })));
     if (wanted.length > 0) {
-      const got = await sendJson<BulkGet>(source, { method: 'POST', path: `${encodeURIComponent(database)}/_bulk_get`, query: { revs: true }, body: { docs: wanted } });
+      const got = await sendJson<BulkGet>(source, { method: 'POST', path: `${path}/_bulk_get`, query: { revs: true }, body: { docs: wanted } });
       const docs = got.results.flatMap((r) => r.docs).map((d) => d.ok).filter((d): d is Doc => Boolean(d));
       const refused = (await to.bulk(docs, false)).filter((r) => r.error);
       if (refused.length > 0) throw new MigrationError('replicate', `the target refused ${refused.length} documents, e.g. ${refused[0].id}: ${refused[0].error} ${refused[0].reason ?? ''}`.trim());
       sent += docs.length;
     }
     since = feed.last_seq;
-    if (feed.results.length < COPY_BATCH) return sent;
+    await progress({ sent, since });
+    if (feed.results.length < COPY_BATCH) return { sent, since };
   }
 }
 
@@ -121,13 +139,14 @@ async function verify(source: Connection, target: Connection, database: string):
   }
 }
 
-/** Copies `functions` from source to target and proves it; returns how many functions were verified. */
-export async function migrateFunctions(source: Connection, target: Connection, designDocs: BuiltDesignDoc[], prefix: string): Promise<number> {
-  const database = `${prefix}functions`;
+/** Can the target hold and run the functions? Quick, so a plan is judged before the move is accepted. */
+export async function prepareTarget(target: Connection, designDocs: BuiltDesignDoc[], prefix: string): Promise<void> {
   await migrationStep('check', target, () => check(target));
   await migrationStep('deploy', target, () => deployDesignDocs(target.url, designDocs.filter((d) => d.database === 'functions'), { probe: false, prefix }));
-  await migrationStep('probe', target, () => probe(target, database));
-  await migrationStep('replicate', target, () => replicate(source, target, database));
-  return migrationStep('verify', target, () => verify(source, target, database));
+  await migrationStep('probe', target, () => probe(target, `${prefix}functions`));
 }
 
+/** Every function id of the source is on the target with the same revision; how many. */
+export function verifyCopy(source: Connection, target: Connection, database: string): Promise<number> {
+  return migrationStep('verify', target, () => verify(source, target, database));
+}

@@ -1,5 +1,7 @@
-// Storage plans: move `functions` to a dedicated CouchDB, live, losing nothing.
+// Storage plans: move `functions` to a dedicated CouchDB, live, losing nothing,
+// as a job that survives its client and its process.
 import test from 'ava';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import nano from 'nano';
 import { startCouchfn, type Couchfn } from '../../src/app/couchfn.js';
@@ -25,6 +27,17 @@ function connection(couch: TestCouch) {
 }
 const functionsOn = (id: string) => ({ aggregate: { types: { function: { connection: id } } } });
 const hi = (text: string) => ({ name: text, function_js: `return {module: 'tts', data: {text: '${text}'}};` });
+const moveBody = (id: string, couch: TestCouch) => ({ data: { connections: { [id]: connection(couch) }, plan: functionsOn(id) } });
+
+/** Waits until the storage move has ended, and returns the plan as GET shows it. */
+async function moved(through: TestApi = api): Promise<Record<string, any>> {
+  let shown: Record<string, any> = {};
+  await eventually(async () => {
+    shown = (await through.call('GET', '/v2/storage', { token: master.token })).body.data;
+    return shown.migration?.state !== 'running';
+  }, 40_000);
+  return shown;
+}
 const storedOn = async (couch: TestCouch, id: string) => nano(couch.url).use(api.db('functions')).get(id).then(() => true, () => false);
 
 test.before(async () => {
@@ -65,7 +78,10 @@ test.serial('a target that cannot run user code is refused with the fix, and not
   t.is(res.status, 400);
   t.like(res.body, { message: 'storage migration failed', data: { step: 'probe' } });
   t.regex(res.body.data.cause, /js_engine = quickjs.*--eval/);
-  t.deepEqual((await api.call('GET', '/v2/storage', { token: master.token })).body.data, {});
+  const shown = (await api.call('GET', '/v2/storage', { token: master.token })).body.data;
+  t.is(shown.connections, undefined, 'no plan was saved');
+  t.like(shown.migration, { state: 'failed', step: 'probe', from: 'main', to: NO_EVAL });
+  t.regex(shown.migration.error.cause, /js_engine = quickjs/);
   t.is(api.couchfn.services.routing.functions(), api.couchfn.services.routing.main);
   t.is((await api.invoke(owner, id)).body.data.data.text, 'before');
 });
@@ -81,7 +97,7 @@ test.serial('an unreachable target is refused at the check step', async (t) => {
   t.regex(res.body.data.cause, /cannot reach CouchDB/);
 });
 
-test.serial('PATCH moves the functions: all still listed and invoked, new ones land on the new server, in every process', async (t) => {
+test.serial('PATCH answers 202 once the target is checked, moves the functions as a job, and every process follows', async (t) => {
   const owner = await api.account(master);
   const before = [await api.createFunction(owner, hi('one')), await api.createFunction(owner, hi('two'))];
   // a few hundred more, one with a history and one deleted: every revision travels
@@ -93,15 +109,19 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   const removed = await api.createFunction(owner, hi('removed'));
   t.is((await api.call('DELETE', `/v2/accounts/${owner.accountId}/functions/${removed}`, { token: owner.token })).status, 200);
   before.push(edited);
-  const moving = api.call('PATCH', '/v2/storage', {
-    token: master.token, body: { data: { connections: { [DEDICATED]: connection(dedicated) }, plan: functionsOn(DEDICATED) } }
-  });
-  // written while the move runs: held, then written where the functions now live
-  const during = api.createFunction(owner, hi('during'));
-  const res = await moving;
-  t.is(res.status, 200, res.text);
-  const duringId = await during;
+  const res = await api.call('PATCH', '/v2/storage', { token: master.token, body: moveBody(DEDICATED, dedicated) });
+  t.is(res.status, 202, res.text);
+  t.is(res.headers.location, '/v2/storage');
+  t.like(res.body.data.migration, { state: 'running', from: 'main', to: DEDICATED });
+  t.is(res.body.data.connections, undefined, 'the plan is saved at the switch, not before');
+  // written while the move runs: lands on the old place and is caught up
+  const duringId = await api.createFunction(owner, hi('during'));
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 0, outcome: 'finished' });
+  t.true(shown.migration.copied >= 604, `${shown.migration.copied} revisions copied`);
+  t.is(shown.connections[DEDICATED].settings.credentials.password, '********');
 
+  t.true(await eventually(() => storedOn(dedicated, duringId), 10_000), 'the function written during the move was caught up');
   const listed = await api.call('GET', `/v2/accounts/${owner.accountId}/functions`, { token: owner.token });
   t.deepEqual(listed.body.data.map((f: { id: string }) => f.id).sort(), [...before, duringId].sort());
   t.is((await api.invoke(owner, before[0])).body.data.data.text, 'one');
@@ -122,9 +142,8 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   const fromOther = await other.createFunction(owner, hi('from the other process'));
   t.true(await storedOn(dedicated, fromOther));
 
-  const shown = await api.call('GET', '/v2/storage', { token: master.token });
-  t.is(shown.body.data.connections[DEDICATED].settings.credentials.password, '********');
-  t.false(shown.text.includes(new URL(dedicated.url).password));
+  const again = await api.call('GET', '/v2/storage', { token: master.token });
+  t.false(again.text.includes(new URL(dedicated.url).password));
 });
 
 test.serial('masked credentials sent back keep the stored ones; DELETE brings the functions home', async (t) => {
@@ -138,8 +157,99 @@ test.serial('masked credentials sent back keep the stored ones; DELETE brings th
   t.is(stale.status, 409, 'DELETE honours If-Match: the plan changed since it was read');
   t.true(await storedOn(dedicated, id), 'and nothing moved');
   const removed = await api.call('DELETE', '/v2/storage', { token: master.token, headers: { 'if-match': resent.body.revision } });
-  t.is(removed.status, 200, removed.text);
+  t.is(removed.status, 202, removed.text);
+  const shown2 = await moved();
+  t.like(shown2.migration, { state: 'done', from: DEDICATED, to: 'main' });
+  t.is(shown2.connections, undefined);
   t.true(await storedOn(api.couch, id), 'copied back to the main CouchDB');
   t.is(api.couchfn.services.routing.functions(), api.couchfn.services.routing.main);
   t.is((await api.invoke(owner, id)).body.data.data.text, 'made on the dedicated server');
+});
+
+const system = () => nano(api.couch.url).use<Record<string, any>>(api.db('system_data'));
+/** Writes the move record as a process that stopped would have left it. */
+async function plantMove(fields: Record<string, unknown>): Promise<void> {
+  const last = await system().get('storage_migration');
+  await system().insert({ ...last, state: 'running', owner: 'a process that died', lease_until: Date.now() - 1, resumed: 0, since: 0, copied: 0, error: undefined, outcome: undefined, finished: undefined, ...fields });
+}
+
+test.serial('while a move runs, no process changes the plan', async (t) => {
+  const last = await system().get('storage_migration');
+  await system().insert({ ...last, state: 'running', step: 'replicate', owner: 'a live process', lease_until: Date.now() + 60_000 });
+  for (const through of [api, other]) {
+    const res = await through.call('PATCH', '/v2/storage', { token: master.token, body: { data: { name: 'meanwhile' } } });
+    t.is(res.status, 409, res.text);
+    t.regex(res.body.data.cause, /a storage move is under way \(step replicate\)/);
+  }
+  await system().insert({ ...(await system().get('storage_migration')), state: 'failed', lease_until: 0 });
+  t.is((await api.call('PATCH', '/v2/storage', { token: master.token, body: { data: { name: 'afterwards' } } })).status, 200);
+});
+
+test.serial('a client that disconnects mid-move does not stop it', async (t) => {
+  const owner = await api.account(master);
+  const id = await api.createFunction(owner, hi('made before the move'));
+  const before = (await system().get('storage_migration')).move_id;
+  await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = api.app.server.address() as { port: number };
+  const payload = JSON.stringify(moveBody(DEDICATED, dedicated));
+  const req = request({ port, method: 'PATCH', path: '/v2/storage', headers: { 'content-type': 'application/json', 'x-auth-token': master.token } });
+  req.on('error', () => undefined);
+  req.end(payload);
+  // the client gives up as soon as the move has begun, before reading any answer
+  t.true(await eventually(async () => (await system().get('storage_migration')).move_id !== before, 10_000));
+  req.destroy();
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', to: DEDICATED });
+  t.true(await storedOn(dedicated, id));
+  t.is((await api.invoke(owner, id)).body.data.data.text, 'made before the move');
+});
+
+test.serial('a process that closes mid-move hands it over: another resumes it, says so, and loses nothing', async (t) => {
+  const owner = await api.account(master);
+  const id = await api.createFunction(owner, hi('only on the dedicated server'));
+  t.false(await storedOn(api.couch, id));
+  const third = new TestApi(api.couch, await startCouchfn(loadConfig({ COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix })));
+  const res = await third.call('DELETE', '/v2/storage', { token: master.token });
+  t.is(res.status, 202, res.text);
+  await third.couchfn.close();
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', from: DEDICATED, to: 'main', resumed: 1 });
+  t.regex(shown.migration.outcome, /resumed by another process/);
+  t.is(shown.connections, undefined);
+  t.true(await storedOn(api.couch, id), 'the function made on the dedicated server came home');
+  for (const through of [api, other]) {
+    t.true(await eventually(async () => through.couchfn.services.routing.functions() === through.couchfn.services.routing.main, 5000));
+    t.is((await through.invoke(owner, id)).body.data.data.text, 'only on the dedicated server');
+  }
+});
+
+test.serial('a move whose process died before the switch is resumed from its record by another process', async (t) => {
+  const owner = await api.account(master);
+  const id = await api.createFunction(owner, hi('on the main CouchDB'));
+  const target = moveBody(DEDICATED, dedicated).data;
+  await plantMove({ step: 'replicate', from: 'main', to: DEDICATED, plan: target, source_plan: null, plan_rev: null });
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', to: DEDICATED, resumed: 1 });
+  t.regex(shown.migration.outcome, /resumed by another process/);
+  t.truthy(shown.connections[DEDICATED], 'the plan was saved at the switch');
+  t.true(await storedOn(dedicated, id));
+  t.true(await eventually(async () => other.couchfn.services.routing.functions().url === api.couchfn.services.routing.functions().url, 5000));
+  t.is((await other.invoke(owner, id)).body.data.data.text, 'on the main CouchDB');
+});
+
+test.serial('a move whose process died after the switch is finished by another: the catch-up still runs', async (t) => {
+  const owner = await api.account(master);
+  const stored = await system().get('system');
+  // a write a lagging process made at the old place after the copy
+  const late = 'fa11'.repeat(8);
+  await nano(api.couch.url).use<Record<string, unknown>>(api.db('functions')).insert({ _id: late, pvt_type: 'function', pvt_account_id: owner.accountId, name: 'late', function_js: "return {module: 'tts', data: {text: 'late'}};" });
+  const { _id, _rev, ...plan } = stored;
+  await plantMove({ step: 'switch', from: 'main', to: DEDICATED, plan, source_plan: null, plan_rev: null });
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 1 });
+  t.regex(shown.migration.outcome, /finished by another process/);
+  t.is((await system().get('system'))._rev, _rev, 'the switch is not made twice');
+  t.true(await eventually(() => storedOn(dedicated, late), 5000), 'the late write was caught up');
+  const ran = await api.invoke(owner, late);
+  t.is(ran.body.data?.data?.text, 'late', ran.text);
 });
