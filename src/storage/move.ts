@@ -67,6 +67,19 @@ export function newMove(owner: string, ends: MoveEnds, rev?: string): MoveDoc {
   };
 }
 
+/** Writes the record as the one move under way; null when another process's
+ * write won (a conflict, or on a cluster a racing write CouchDB prefers). */
+export async function claimMove(moves: CouchDatabase<MoveDoc>, record: MoveDoc): Promise<MoveDoc | null> {
+  try {
+    const { rev, accepted } = await moves.write(record);
+    if (accepted && (await moves.settled(MOVE_DOC))?._rev !== rev) return null;
+    return { ...record, _rev: rev };
+  } catch (err) {
+    if (err instanceof CouchError && err.status === 409) return null;
+    throw err;
+  }
+}
+
 /** The record of a move that failed: nothing switched. */
 export function failedMove(record: MoveDoc, err: unknown, outcome: string): MoveDoc {
   const step = (err as { step?: MigrationStep }).step ?? record.step;

@@ -12,7 +12,7 @@ import { checkRevision, publicFields, type StoredDoc } from '../couch/docs.js';
 import type { Routing } from '../couch/routing.js';
 import { conflict } from '../errors.js';
 import { prepareTarget } from './migration.js';
-import { failedMove, isOrphaned, LEASE_MS, MOVE_DOC, MoveJob, newMove, type MoveDoc, type MoveLog } from './move.js';
+import { claimMove, failedMove, isOrphaned, LEASE_MS, MOVE_DOC, MoveJob, newMove, type MoveDoc, type MoveLog } from './move.js';
 import { checkReferences, functionsTarget, type StoragePlan } from './plan.js';
 
 export const PLAN_DOC = 'system';
@@ -81,12 +81,11 @@ export class StorageService {
     if (target === source) return { saved: await this.save(next, stored?._rev ?? null) };
 
     const from = functionsTarget(stored, this.routing.main.url).id;
-    let record = newMove(this.self, { from, to: to.id, plan: next, source_plan: stored ? publicFields(stored) as StoragePlan : null, plan_rev: stored?._rev ?? null }, last?._rev);
-    try {
-      record = { ...record, _rev: await this.moves.put(record) };
-    } catch (err) {
+    const record = await claimMove(this.moves, newMove(this.self, { from, to: to.id, plan: next, source_plan: stored ? publicFields(stored) as StoragePlan : null, plan_rev: stored?._rev ?? null }, last?._rev))
+      .catch((err) => { this.closeUnused(target); throw err; });
+    if (!record) {
       this.closeUnused(target);
-      throw (err as { status?: number }).status === 409 ? conflict('another storage move has just begun; GET /v2/storage shows it') : err;
+      throw conflict('another storage move has just begun; GET /v2/storage shows it');
     }
     this.options.log.info(`storage move ${record.move_id} from ${from} to ${to.id}: checking the target`);
     try {
@@ -123,12 +122,8 @@ export class StorageService {
       return;
     }
     if (!record || !isOrphaned(record)) return;
-    let claimed: MoveDoc = { ...record, owner: this.self, lease_until: Date.now() + LEASE_MS, resumed: record.resumed + 1 };
-    try {
-      claimed = { ...claimed, _rev: await this.moves.put(claimed) };
-    } catch {
-      return; // another process took it first
-    }
+    const claimed = await claimMove(this.moves, { ...record, owner: this.self, lease_until: Date.now() + LEASE_MS, resumed: record.resumed + 1 });
+    if (!claimed) return; // another process took it first
     // the plan's revision says whether the switch happened: plans cannot change while a move runs
     const switched = ((await this.read())?._rev ?? null) !== record.plan_rev;
     const source = this.connectionTo(functionsTarget(record.source_plan, this.routing.main.url));
