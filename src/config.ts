@@ -25,6 +25,10 @@ export interface Config {
   /** embedded engine: how many show workers, and how many calls of one account may run at once */
   showWorkers: number;
   accountConcurrency: number;
+  /** what runs functions on invocations: CouchDB's show, or the proxy's own QuickJS sandbox */
+  engine: 'show' | 'sandbox';
+  /** sandbox engine: which calls share a context (a function revision's, or none) */
+  sandboxIsolation: 'function' | 'call';
   /** how long the proxy waits for an invocation (above the engine's own limit, which is what blames a function) */
   invokeDeadlineMs: number;
   bodyLimitBytes: number;
@@ -102,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     showTimeoutMs: integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000),
     showWorkers: integer(env, 'COUCHFN_SHOW_WORKERS', 4, 1, 64),
     accountConcurrency: integer(env, 'COUCHFN_ACCOUNT_CONCURRENCY', 2, 1, 64),
+    engine: oneOf(env, 'COUCHFN_ENGINE', ['show', 'sandbox'], 'show') as Config['engine'],
+    sandboxIsolation: oneOf(env, 'COUCHFN_SANDBOX_ISOLATION', ['function', 'call'], 'function') as Config['sandboxIsolation'],
     invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000) + 1000, 100, 31000),
     bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: oneOf(env, 'COUCHFN_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

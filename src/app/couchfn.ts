@@ -22,6 +22,8 @@ import { AutoDisabler } from '../invoke/disabler.js';
 import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
 import { ShowEngine } from '../invoke/show-engine.js';
+import { SandboxEngine, whShow } from '../invoke/sandbox-engine.js';
+import { ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { StorageService, type PlanDoc } from '../storage/service.js';
 import { MOVE_DOC, type MoveDoc } from '../storage/move.js';
 import { readDesignDocs } from '../build/designdocs.js';
@@ -53,7 +55,11 @@ export async function createServices(config: Config, couchUrl: string, logger: L
   const functions = new FunctionStore(routing, names.functions);
   const attempts = new AttemptLog(onMain<AttemptsDoc>('function_attempts'), { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses }, log);
   const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
-  const engine = new ShowEngine(() => routing.functions(), names.functions);
+  const engine = config.engine === 'sandbox'
+    ? new SandboxEngine(functions, new ShowPool({
+      timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency, isolation: config.sandboxIsolation
+    }), whShow(readDesignDocs(compiledDesignDocs)), names.functions)
+    : new ShowEngine(() => routing.functions(), names.functions);
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
   }, new CallRate(config.accountCallsPerSecond), log);
@@ -66,9 +72,10 @@ export async function createServices(config: Config, couchUrl: string, logger: L
     functions,
     attempts,
     invoker,
+    functionEngine: engine,
     events: new EventDispatcher(functions, invoker, config.accountConcurrency),
     oauthClients: new OAuthClients(onMain<OAuthClientDoc>('oauth_clients')),
-    engine: new EngineProbe(routing),
+    engine: new EngineProbe(routing, config.engine === 'sandbox' ? config.sandboxIsolation : undefined),
     guessing: new GuessingLimit(config.authFailuresPerMinute),
     storage: new StorageService(onMain<PlanDoc>('system_data'), onMain<MoveDoc>('system_data'), routing, {
       couchTimeoutMs: config.couchTimeoutMs, dbPrefix: config.dbPrefix, designDocs: () => readDesignDocs(compiledDesignDocs),
@@ -101,6 +108,11 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
       onChange: (id) => services.oauthClients.forget(id),
       onReset: () => services.oauthClients.forgetAll()
     });
+    // the sandbox engine runs cached documents: edits made through other processes reach it here
+    const functionChanges = config.engine === 'sandbox' ? new ChangesFollower(() => services.routing.functions(), names.functions, {
+      onChange: (id) => services.functions.forget(id),
+      onReset: () => services.functions.forget()
+    }) : undefined;
     // another process may change the storage plan: route as it says
     const planChanges = new ChangesFollower(services.routing.main, names.system_data, {
       onChange: (id) => {
@@ -116,6 +128,7 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
         await accountChanges.stop();
         await planChanges.stop();
         await clientChanges.stop();
+        await functionChanges?.stop();
         // no new requests; calls under way finish and are recorded; then the
         // keep-alive sockets they leave idle are closed, and none may hold the stop for long
         const closing = app.close();
@@ -125,6 +138,7 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
         await closing;
         clearTimeout(cap);
         await services.attempts.close();
+        await services.functionEngine.close?.();
         await services.routing.close();
         await mainCouch.close();
       }

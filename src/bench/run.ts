@@ -1,6 +1,7 @@
 // npm run bench: the invocation path against its floor (the show on CouchDB
-// itself) and against what a customer would build instead (a bare Node
-// server running the same function), at 1 and 10 connections, with 10,
+// itself), the proxy's own sandbox engine (COUCHFN_ENGINE=sandbox, a second
+// proxy on the same CouchDB), and what a customer would build instead (a
+// bare Node server running the same function), at 1 and 10 connections, with 10,
 // 1,000 and 10,000 stored functions. Every path is measured side by side in
 // one run, so the ratios are comparable on a noisy machine.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -15,12 +16,14 @@ import { CouchDatabase } from '../couch/database.js';
 import { kazooQuery } from '../invoke/encode.js';
 import type { LoadJob, LoadResult } from './load-process.js';
 
-export type Path = 'direct' | 'invoke' | 'pivot' | 'baseline';
+export type Path = 'direct' | 'invoke' | 'pivot' | 'sandbox' | 'baseline';
 export interface BenchOptions { seconds: number; sizes: number[]; couchdbUrl?: string; log: (line: string) => void }
-interface Measured extends LoadResult { path: Path; connections: number; functions: number }
+interface Measured extends LoadResult { path: Path; connections: number; functions: number; proxyCpuUsPerCall?: number }
 
 const CONNECTIONS = [1, 10];
-const PATHS: Path[] = ['direct', 'invoke', 'pivot', 'baseline'];
+const PATHS: Path[] = ['direct', 'invoke', 'pivot', 'sandbox', 'baseline'];
+// paths the proxies in this process answer, whose CPU per call is measured
+const PROXIED = new Set<Path>(['invoke', 'pivot', 'sandbox']);
 const FILL_BATCH = 2000;
 
 function child<T>(script: string, args: string[] = []): Promise<{ proc: ChildProcess; first: T }> {
@@ -47,6 +50,9 @@ export async function runBench(options: BenchOptions) {
     const couchfn = await startCouchfn(loadConfig({ COUCHDB_URL: couchUrl, COUCHFN_LOG_LEVEL: 'warn' }));
     await couchfn.app.listen({ port: 0, host: '127.0.0.1' });
     const api = `http://127.0.0.1:${(couchfn.app.server.address() as AddressInfo).port}`;
+    const sandboxed = await startCouchfn(loadConfig({ COUCHDB_URL: couchUrl, COUCHFN_LOG_LEVEL: 'warn', COUCHFN_ENGINE: 'sandbox' }));
+    await sandboxed.app.listen({ port: 0, host: '127.0.0.1' });
+    const sandboxApi = `http://127.0.0.1:${(sandboxed.app.server.address() as AddressInfo).port}`;
     try {
       // an account and the measured function, through the API
       const account = await couchfn.services.accounts.create(couchfn.master, { name: 'bench' });
@@ -70,6 +76,7 @@ export async function runBench(options: BenchOptions) {
         direct: { url: `${couch.origin}/functions/_design/functions/_show/wh/${functionId}?${query}`, method: 'GET', headers: couch.authorization ? { authorization: couch.authorization } : {} },
         invoke: { url: `${api}/v2/accounts/${account._id}/functions/${functionId}/invoke`, method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ data: call }) },
         pivot: { url: `${api}/v2/accounts/${account._id}/functions/${functionId}/pivot?${query}`, method: 'GET', headers: { 'x-auth-token': token } },
+        sandbox: { url: `${sandboxApi}/v2/accounts/${account._id}/functions/${functionId}/invoke`, method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ data: call }) },
         baseline: { url: `http://127.0.0.1:${baseline.first.port}/?${query}`, method: 'GET', headers: {} }
       };
       for (const [path, job] of Object.entries(jobs)) {
@@ -94,15 +101,21 @@ export async function runBench(options: BenchOptions) {
         log(`${size} stored functions`);
         for (const connections of CONNECTIONS) {
           for (const path of PATHS) {
+            const cpu = process.cpuUsage();
             const result = await ask(load, { ...jobs[path], connections, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS });
-            results.push({ ...result, path, connections, functions: size });
-            log(`  ${path.padEnd(8)} c=${String(connections).padEnd(2)} ${round(result.requestsPerSecond, 0).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${result.errors || result.non2xx ? `  (${result.errors} errors, ${result.non2xx} non-2xx)` : ''}`);
+            // this process's CPU (main thread and the sandbox's workers) over warm-up and measure, per call
+            const used = process.cpuUsage(cpu);
+            const calls = result.requestsPerSecond * (options.seconds + WARMUP_SECONDS);
+            const proxyCpuUsPerCall = PROXIED.has(path) && calls > 0 ? round((used.user + used.system) / calls, 0) : undefined;
+            results.push({ ...result, path, connections, functions: size, ...(proxyCpuUsPerCall === undefined ? {} : { proxyCpuUsPerCall }) });
+            log(`  ${path.padEnd(8)} c=${String(connections).padEnd(2)} ${round(result.requestsPerSecond, 0).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${proxyCpuUsPerCall === undefined ? '' : `  proxy CPU ${proxyCpuUsPerCall} us/call`}${result.errors || result.non2xx ? `  (${result.errors} errors, ${result.non2xx} non-2xx)` : ''}`);
           }
         }
       }
       await couch.close();
       return report(results, options, process.resourceUsage().maxRSS / 1024, couchfn.mainCouch.embedded || !options.couchdbUrl);
     } finally {
+      await sandboxed.close();
       await couchfn.close();
     }
   } finally {
@@ -118,7 +131,11 @@ function report(results: Measured[], options: BenchOptions, proxyPeakRssMb: numb
       throughput: round(find(path, connections, functions).requestsPerSecond / direct.requestsPerSecond),
       p50_added_ms: round(find(path, connections, functions).p50 - direct.p50)
     });
-    return { functions, connections, 'invoke/direct': entry('invoke'), 'pivot/direct': entry('pivot'), 'baseline/direct': entry('baseline') };
+    return {
+      functions, connections, 'invoke/direct': entry('invoke'), 'pivot/direct': entry('pivot'), 'sandbox/direct': entry('sandbox'),
+      'sandbox/invoke': round(find('sandbox', connections, functions).requestsPerSecond / find('invoke', connections, functions).requestsPerSecond),
+      'baseline/direct': entry('baseline')
+    };
   }));
   const smallest = options.sizes[0];
   const largest = options.sizes[options.sizes.length - 1];

@@ -7,9 +7,11 @@ const CACHE_MS = 60_000;
 export class EngineProbe {
   private cached?: { engine: string; until: number; connection: string };
 
-  constructor(private readonly routing: Routing) {}
+  /** `sandbox`: how the proxy's own engine isolates calls (COUCHFN_ENGINE=sandbox); unset: CouchDB's show runs them */
+  constructor(private readonly routing: Routing, private readonly sandbox?: 'function' | 'call') {}
 
   async engine(): Promise<string> {
+    if (this.sandbox) return `quickjs (couchfn sandbox in the proxy, a context per ${this.sandbox === 'call' ? 'call' : 'function revision'})`;
     const connection = this.routing.functions();
     if (this.cached && this.cached.until > Date.now() && this.cached.connection === connection.id) return this.cached.engine;
     const engine = await this.detect().catch(() => 'unknown');

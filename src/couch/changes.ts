@@ -23,9 +23,11 @@ export class ChangesFollower {
   private running?: Promise<void>;
 
   private readonly db: CouchDatabase<{ _id: string }>;
+  private following?: Connection;
 
-  constructor(connection: Connection, name: string, private readonly options: ChangesOptions) {
-    this.db = new CouchDatabase(() => connection, name);
+  /** `connection` may be asked each time (a database a storage move sends elsewhere); a new one is followed from "now", after onReset. */
+  constructor(connection: Connection | (() => Connection), name: string, private readonly options: ChangesOptions) {
+    this.db = new CouchDatabase(typeof connection === 'function' ? connection : () => connection, name);
     this.schedule(0);
   }
 
@@ -39,6 +41,12 @@ export class ChangesFollower {
 
   /** Reads every change since the last poll. */
   async poll(): Promise<void> {
+    const connection = this.db.connection();
+    if (this.following && connection !== this.following) {
+      this.since = 'now';
+      this.options.onReset?.();
+    }
+    this.following = connection;
     try {
       for (;;) {
         const feed = await this.db.changes({ since: this.since, limit: BATCH });

@@ -36,24 +36,30 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 
 export interface ShowTarget { db: string; ddoc: string; show: string; docId: string | null }
 
-export function couchRequest(req: IncomingMessage, target: ShowTarget, body: string | undefined, user: string): object {
-  const rawPath = req.url ?? '/';
-  const path = rawPath.split('?')[0].split('/').filter(Boolean).map(decode);
+/** What a show's `req` is built from: the HTTP request as CouchDB received it. */
+export interface ShowRequestParts { method: string; rawPath: string; headers: Record<string, string>; body?: string; peer?: string; user: string }
+
+export function showRequest(target: ShowTarget, parts: ShowRequestParts): object {
+  const path = parts.rawPath.split('?')[0].split('/').filter(Boolean).map(decode);
   return {
     info: { db_name: target.db },
     id: target.docId,
     uuid: randomUUID().replace(/-/g, ''),
-    method: req.method,
+    method: parts.method,
     requested_path: path,
     path,
-    raw_path: rawPath,
-    query: couchQuery(rawPath),
-    headers: headersOf(req),
-    body: body ?? 'undefined',
-    peer: req.socket.remoteAddress,
+    raw_path: parts.rawPath,
+    query: couchQuery(parts.rawPath),
+    headers: parts.headers,
+    body: parts.body ?? 'undefined',
+    peer: parts.peer,
     form: {},
     cookie: {},
-    userCtx: { db: target.db, name: user, roles: ['_admin'] },
+    userCtx: { db: target.db, name: parts.user, roles: ['_admin'] },
     secObj: {}
   };
+}
+
+export function couchRequest(req: IncomingMessage, target: ShowTarget, body: string | undefined, user: string): object {
+  return showRequest(target, { method: req.method ?? 'GET', rawPath: req.url ?? '/', headers: headersOf(req), body, peer: req.socket.remoteAddress, user });
 }

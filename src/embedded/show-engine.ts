@@ -9,7 +9,7 @@
 // even wait (its account's queue is full, or it waited past the time limit)
 // is answered `busy`: never the function's fault, since its code never ran.
 import { Worker } from 'node:worker_threads';
-import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
+import type { Isolation, ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
 
 export interface ShowEngineOptions {
   workers?: number;
@@ -23,6 +23,8 @@ export interface ShowEngineOptions {
   perAccount?: number;
   /** how many calls of one account may wait for a worker */
   queuedPerAccount?: number;
+  /** which calls share a context (default: all, as a couchjs process) */
+  isolation?: Isolation;
 }
 
 type Request = Omit<ShowJob, 'id' | 'timeoutMs'> & { account: string };
@@ -47,7 +49,7 @@ export class ShowEngine {
 
   constructor(options: ShowEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.workerOptions = { memoryLimitBytes: options.memoryLimitBytes ?? 64 * 1024 * 1024, allowEval: options.allowEval ?? true };
+    this.workerOptions = { memoryLimitBytes: options.memoryLimitBytes ?? 64 * 1024 * 1024, allowEval: options.allowEval ?? true, isolation: options.isolation ?? 'shared' };
     const workers = options.workers ?? 4;
     this.perAccount = options.perAccount ?? Math.max(1, Math.ceil(workers / 2));
     this.queuedPerAccount = options.queuedPerAccount ?? 64;

@@ -9,6 +9,8 @@ export interface ShowJob {
   /** JSON text of CouchDB's req object */
   req: string;
   timeoutMs: number;
+  /** who the call's context belongs to (account, function and revision), where contexts are not shared */
+  context?: string;
 }
 
 /** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping */
@@ -19,4 +21,7 @@ export type ShowOutcome =
   | { ok: true; result: string | undefined }
   | { ok: false; failure: ShowFailure; message: string };
 
-export interface ShowWorkerOptions { memoryLimitBytes: number; allowEval: boolean }
+/** Which calls share a QuickJS context: all (as one couchjs process), those of one function revision, or none. */
+export type Isolation = 'shared' | 'function' | 'call';
+
+export interface ShowWorkerOptions { memoryLimitBytes: number; allowEval: boolean; isolation?: Isolation }

@@ -5,10 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { couchRequest, type ShowTarget } from './couch-request.js';
 import type { ShowEngine } from './show-engine.js';
-import type { ShowOutcome } from './show-protocol.js';
+import { showAnswer } from './show-response.js';
 
 const SHOW_PATH = /^\/([^/_][^/]*)\/_design\/([^/]+)\/_show\/([^/]+)(?:\/(.+))?$/;
-const RESPONSE_KEYS = new Set(['code', 'headers', 'json', 'body', 'base64', 'stop']);
 
 export interface DocStore {
   exists(db: string): Promise<boolean>;
@@ -27,33 +26,6 @@ export function matchShow(url: string): ShowTarget | null {
   if (!match) return null;
   const [, db, ddoc, show, docId] = match.map((part) => (part === undefined ? part : decodeURIComponent(part)));
   return { db, ddoc, show, docId: docId ?? null };
-}
-
-// CouchDB's rules for what a show returns.
-function respond(res: ServerResponse, outcome: ShowOutcome, docMissing: boolean): void {
-  if (!outcome.ok) {
-    if (outcome.failure === 'busy') return send(res, 429, { error: 'too_many_requests', reason: outcome.message });
-    if (outcome.failure === 'closed') return send(res, 503, { error: 'service_unavailable', reason: outcome.message });
-    if (outcome.failure === 'render_error' && docMissing) return send(res, 404, { error: 'not_found', reason: 'missing' });
-    if (outcome.failure === 'render_error' || outcome.failure === 'compilation_error') {
-      return send(res, 500, { error: outcome.failure, reason: `function raised error: ${outcome.message}` });
-    }
-    return send(res, 500, { error: 'os_process_error', reason: outcome.message });
-  }
-  const value = outcome.result === undefined ? undefined : JSON.parse(outcome.result);
-  if (value === undefined || value === null) return send(res, 200, '', { 'Content-Type': 'text/html; charset=utf-8' });
-  if (typeof value === 'string') {
-    return send(res, 200, value, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': 'sandbox' });
-  }
-  const unknown = Object.keys(value).filter((key) => !RESPONSE_KEYS.has(key));
-  if (typeof value !== 'object' || unknown.length > 0) {
-    return send(res, 500, { error: 'render_error', reason: `invalid response keys: ${unknown.join(', ')}` });
-  }
-  const code = typeof value.code === 'number' ? value.code : 200;
-  const headers: Record<string, string> = { ...value.headers };
-  if (value.json !== undefined) return send(res, code, value.json, { 'Content-Type': 'application/json', ...headers });
-  const body = value.base64 !== undefined ? Buffer.from(String(value.base64), 'base64') : String(value.body ?? '');
-  send(res, code, body, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': 'sandbox', ...headers });
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -81,5 +53,7 @@ export async function serveShow(req: IncomingMessage, res: ServerResponse, targe
     key: `${ddoc._id}/${ddoc._rev}/${target.show}`, source, doc: doc && JSON.stringify(doc), req: JSON.stringify(request),
     account: typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : ''
   });
-  respond(res, outcome, target.docId !== null && doc === null);
+  const answer = showAnswer(outcome, target.docId !== null && doc === null);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }

@@ -53,9 +53,17 @@ const BLOCK_EVAL = `(function () {
   eval = function () { throw new EvalError('call to eval() blocked by CSP'); };
 })()`;
 
-interface Sandbox { runtime: QuickJSRuntime; vm: QuickJSContext; invoker: QuickJSHandle; shows: Map<string, QuickJSHandle> }
+// A context with CouchDB's globals, the invoker and the shows compiled in it.
+interface Box { vm: QuickJSContext; invoker: QuickJSHandle; shows: Map<string, QuickJSHandle> }
+// The runtime (one heap, one memory limit) and its contexts: one shared by
+// every call (as a couchjs process), or one per `job.context` (a function
+// revision), or a new one per call.
+interface Sandbox { runtime: QuickJSRuntime; shared: Box | null; contexts: Map<string, Box> }
 let sandbox: Sandbox | null = null;
 let deadline = 0;
+// contexts kept per worker in `function` isolation, least recently used out
+// first: each takes about 200 KB of the runtime's memory limit
+const MAX_CONTEXTS = 100;
 
 function evalOrThrow(vm: QuickJSContext, code: string): QuickJSHandle {
   return vm.unwrapResult(vm.evalCode(code));
@@ -66,13 +74,49 @@ function open(): Sandbox {
   runtime.setMemoryLimit(options.memoryLimitBytes);
   runtime.setMaxStackSize(STACK_BYTES);
   runtime.setInterruptHandler(() => Date.now() > deadline);
+  return { runtime, shared: null, contexts: new Map() };
+}
+
+function newBox(runtime: QuickJSRuntime): Box {
   const vm = runtime.newContext();
   deadline = Date.now() + 10_000;
   evalOrThrow(vm, COUCH_GLOBALS).dispose();
   evalOrThrow(vm, COUCH_REALM).dispose();
   const invoker = evalOrThrow(vm, INVOKER);
   if (!options.allowEval) evalOrThrow(vm, BLOCK_EVAL).dispose();
-  return { runtime, vm, invoker, shows: new Map() };
+  return { vm, invoker, shows: new Map() };
+}
+
+function dispose(box: Box): void {
+  for (const show of box.shows.values()) show.dispose();
+  box.invoker.dispose();
+  box.vm.dispose();
+}
+
+/** The context a job runs in, by the worker's isolation. */
+function boxFor(box: Sandbox, job: ShowJob): Box {
+  const isolation = options.isolation ?? 'shared';
+  if (isolation === 'shared' || job.context === undefined) return (box.shared ??= newBox(box.runtime));
+  if (isolation === 'call') {
+    // kept in `contexts` only for this call, so that close() can always free it
+    const once = newBox(box.runtime);
+    box.contexts.set(job.context, once);
+    return once;
+  }
+  const known = box.contexts.get(job.context);
+  if (known) {
+    box.contexts.delete(job.context);
+    box.contexts.set(job.context, known);
+    return known;
+  }
+  if (box.contexts.size >= MAX_CONTEXTS) {
+    const [oldest, evicted] = box.contexts.entries().next().value as [string, Box];
+    box.contexts.delete(oldest);
+    dispose(evicted);
+  }
+  const fresh = newBox(box.runtime);
+  box.contexts.set(job.context, fresh);
+  return fresh;
 }
 
 // What CouchDB does when it kills a couchjs process: nothing of it survives.
@@ -82,9 +126,8 @@ function close(): void {
   const old = sandbox;
   sandbox = null;
   try {
-    for (const show of old.shows.values()) show.dispose();
-    old.invoker.dispose();
-    old.vm.dispose();
+    if (old.shared) dispose(old.shared);
+    for (const box of old.contexts.values()) dispose(box);
     old.runtime.dispose();
   } catch {
     // a runtime that ran out of memory may not free cleanly; it is dropped all the same
@@ -112,7 +155,7 @@ function failureOf(vm: QuickJSContext, error: QuickJSHandle): ShowOutcome {
   return { ok: false, failure: 'render_error', message };
 }
 
-function compiled(box: Sandbox, job: ShowJob): QuickJSHandle | ShowOutcome {
+function compiled(box: Box, job: ShowJob): QuickJSHandle | ShowOutcome {
   const known = box.shows.get(job.key);
   if (known) return known;
   const result = box.vm.evalCode(`(${job.source})`, job.key);
@@ -131,7 +174,7 @@ function run(job: ShowJob): ShowOutcome {
   if (revisions.has(ddocId) && revisions.get(ddocId) !== rev) close();
   sandbox ??= open();
   revisions.set(ddocId, rev);
-  const box = sandbox;
+  const box = boxFor(sandbox, job);
   deadline = Date.now() + job.timeoutMs;
   const show = compiled(box, job);
   if ('ok' in show) return show;
@@ -147,6 +190,13 @@ function run(job: ShowJob): ShowOutcome {
     if (job.doc !== null) doc.dispose();
     req.dispose();
   }
+}
+
+/** In `call` isolation, the call's context goes with the call. */
+function dropCallContexts(): void {
+  if (options.isolation !== 'call' || !sandbox) return;
+  for (const box of sandbox.contexts.values()) dispose(box);
+  sandbox.contexts.clear();
 }
 
 parentPort!.on('message', (job: ShowJob) => {
@@ -167,5 +217,6 @@ parentPort!.on('message', (job: ShowJob) => {
     leftovers = true;
   }
   if (broken || leftovers) close();
+  else dropCallContexts();
   parentPort!.postMessage({ id: job.id, outcome });
 });

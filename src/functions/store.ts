@@ -43,6 +43,8 @@ export interface ListQuery {
 }
 
 const OWNER_CACHE_LIMIT = 100_000;
+// cached documents are bounded by size: function_js may be 64 KB each
+const DOC_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** The function enabled again: the reason, who disabled it and the failure
  * count (failures before pvt_enabled_at no longer count) are cleared. */
@@ -66,6 +68,11 @@ function matches(value: ListingValue, filters: Record<string, string>): boolean 
 
 export class FunctionStore {
   private readonly owners = new LRUCache<string, string>({ max: OWNER_CACHE_LIMIT });
+  /** whole documents, for an engine that runs them itself; kept current by
+   * this process's writes and, for the others', by forget() from the changes feed */
+  private readonly docs = new LRUCache<string, FunctionDoc>({
+    maxSize: DOC_CACHE_BYTES, sizeCalculation: (doc) => 1024 + (typeof doc.function_js === 'string' ? doc.function_js.length : 0)
+  });
   private readonly db: CouchDatabase<FunctionDoc>;
 
   constructor(private readonly routing: Routing, readonly database: string) {
@@ -82,6 +89,21 @@ export class FunctionStore {
     if (known) return known;
     const doc = await this.read(id);
     return doc?.pvt_account_id ?? null;
+  }
+
+  /** The function document as stored (any account's), from the cache when it is there. */
+  async current(id: string): Promise<FunctionDoc | null> {
+    const known = this.docs.get(id);
+    if (known) return known;
+    const doc = await this.db.get(id);
+    if (doc) this.docs.set(id, doc);
+    return doc;
+  }
+
+  /** Another process changed function `id` (or every function, after a gap in the feed). */
+  forget(id?: string): void {
+    if (id === undefined) this.docs.clear();
+    else this.docs.delete(id);
   }
 
   private async read(id: string): Promise<FunctionDoc | null> {
@@ -113,7 +135,10 @@ export class FunctionStore {
 
   private async write(doc: FunctionDoc): Promise<FunctionDoc> {
     await this.routing.writable();
+    this.docs.delete(doc._id);
     const rev = await this.db.put(doc);
+    // again: a read while the write was under way may have cached the old revision
+    this.docs.delete(doc._id);
     this.remember(doc._id, doc.pvt_account_id);
     return { ...doc, _rev: rev };
   }
@@ -122,6 +147,7 @@ export class FunctionStore {
     await this.routing.writable();
     await this.db.remove(doc._id, doc._rev!);
     this.owners.delete(doc._id);
+    this.docs.delete(doc._id);
   }
 
   /** One page of an account's functions, oldest id first. */
@@ -169,6 +195,7 @@ export class FunctionStore {
     if (docs.length === 0) return [];
     await this.routing.writable();
     const results = await this.db.bulk(docs);
+    for (const { _id } of docs) this.docs.delete(_id);
     return results.filter((r) => !r.error).map((r) => r.id);
   }
 
@@ -180,7 +207,7 @@ export class FunctionStore {
     await this.routing.writable();
     const deletions = revs.filter((r) => r.value && !r.value.deleted).map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
     await this.db.bulk(deletions);
-    for (const { _id } of deletions) this.owners.delete(_id);
+    for (const { _id } of deletions) { this.owners.delete(_id); this.docs.delete(_id); }
     return deletions.length;
   }
 }

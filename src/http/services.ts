@@ -9,6 +9,7 @@ import type { FunctionStore } from '../functions/store.js';
 import type { AttemptLog } from '../invoke/attempts.js';
 import type { EventDispatcher } from '../invoke/events.js';
 import type { Invoker } from '../invoke/invoker.js';
+import type { FunctionEngine } from '../invoke/engine.js';
 import type { StorageService } from '../storage/service.js';
 
 import type { GuessingLimit } from '../auth/guessing.js';
@@ -21,6 +22,8 @@ export interface Services {
   tokens: Tokens;
   functions: FunctionStore;
   invoker: Invoker;
+  /** what runs functions: CouchDB's show or the proxy's sandbox (COUCHFN_ENGINE) */
+  functionEngine: FunctionEngine;
   attempts: AttemptLog;
   engine: EngineProbe;
   storage: StorageService;

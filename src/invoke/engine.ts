@@ -8,4 +8,6 @@ export interface RunLimits { deadlineMs: number; maxResultBytes: number }
 export interface FunctionEngine {
   /** Runs function `functionId` on a call already in Kazoo's query encoding. */
   run(functionId: string, query: string, limits: RunLimits): Promise<Outcome>;
+  /** frees what the engine holds (workers, feeds) */
+  close?(): Promise<void>;
 }

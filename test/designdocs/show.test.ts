@@ -1,119 +1,128 @@
 // The wh show: how it reads the call and every outcome, on the test CouchDB.
 import test from 'ava';
-import { callShow, deployedCouch, storeFunction, unique, type TestCouch } from '../helpers/couch.js';
+import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers/couch.js';
+import { showCallers } from '../helpers/show-callers.js';
 
 let couch: TestCouch;
 const account = unique('acct');
 const echo = "return {module: 'tts', data: {call: call}};";
 
 test.before(async () => { couch = await deployedCouch(); });
-test.after.always(async () => { await couch?.stop(); });
+const callers = showCallers();
+test.after.always(async () => {
+  await Promise.all(callers.map((c) => c.close()));
+  await couch?.stop();
+});
 
-test('reads the call as Kazoo encodes it: dashes, spaces, nested keys, repeated keys', async (t) => {
-  const id = await storeFunction(couch, account, { function_js: echo });
-  const query = 'Caller-ID-Name=Alice+Smith&To=2000&Call-ID=abc%4010.0.0.1&Custom-Application-Vars[foo]=bar'
-    + '&Custom-SIP-Headers[X-Foo]=a+b&&User-ID[]=u1&User-ID[]=u2&Digits=1&Digits=2&Note=caf%C3%A9+%26+%2B';
-  const { status, body } = await callShow(couch, id, query);
-  t.is(status, 200);
-  t.deepEqual(body.data.call, {
-    'Caller-ID-Name': 'Alice Smith', To: '2000', 'Call-ID': 'abc@10.0.0.1',
-    'Custom-Application-Vars[foo]': 'bar', 'Custom-Application-Vars': { foo: 'bar' },
-    'Custom-SIP-Headers[X-Foo]': 'a b', 'Custom-SIP-Headers': { 'X-Foo': 'a b' },
-    'User-ID[]': 'u2', 'User-ID': ['u1', 'u2'], Digits: '2', Note: 'café & +'
+// every engine that runs the show must pass the same suite
+for (const via of callers) {
+
+  test(via.title('reads the call as Kazoo encodes it: dashes, spaces, nested keys, repeated keys'), async (t) => {
+    const id = await storeFunction(couch, account, { function_js: echo });
+    const query = 'Caller-ID-Name=Alice+Smith&To=2000&Call-ID=abc%4010.0.0.1&Custom-Application-Vars[foo]=bar'
+      + '&Custom-SIP-Headers[X-Foo]=a+b&&User-ID[]=u1&User-ID[]=u2&Digits=1&Digits=2&Note=caf%C3%A9+%26+%2B';
+    const { status, body } = await via.call(couch, id, query);
+    t.is(status, 200);
+    t.deepEqual(body.data.call, {
+      'Caller-ID-Name': 'Alice Smith', To: '2000', 'Call-ID': 'abc@10.0.0.1',
+      'Custom-Application-Vars[foo]': 'bar', 'Custom-Application-Vars': { foo: 'bar' },
+      'Custom-SIP-Headers[X-Foo]': 'a b', 'Custom-SIP-Headers': { 'X-Foo': 'a b' },
+      'User-ID[]': 'u2', 'User-ID': ['u1', 'u2'], Digits: '2', Note: 'café & +'
+    });
   });
-});
 
-test('every value of the call is a string, numbers and booleans included', async (t) => {
-  const id = await storeFunction(couch, account, {
-    function_js: "var kinds = []; for (var k in call) kinds.push(k + ':' + typeof call[k]); return {module: 'tts', data: {text: kinds.join(',')}};"
+  test(via.title('every value of the call is a string, numbers and booleans included'), async (t) => {
+    const id = await storeFunction(couch, account, {
+      function_js: "var kinds = []; for (var k in call) kinds.push(k + ':' + typeof call[k]); return {module: 'tts', data: {text: kinds.join(',')}};"
+    });
+    const { body } = await via.call(couch, id, 'Digits=1234&Flag=true&Empty=');
+    t.is(body.data.text, 'Digits:string,Flag:string,Empty:string');
   });
-  const { body } = await callShow(couch, id, 'Digits=1234&Flag=true&Empty=');
-  t.is(body.data.text, 'Digits:string,Flag:string,Empty:string');
-});
 
-test('a callflow with children comes back as it was returned', async (t) => {
-  const flow = { module: 'tts', data: { text: 'Hi' }, children: { _: { module: 'voicemail', data: { id: 'vm1' } } } };
-  const id = await storeFunction(couch, account, { function_js: `return ${JSON.stringify(flow)};` });
-  const { status, body } = await callShow(couch, id, 'To=2000');
-  t.is(status, 200);
-  t.deepEqual(body, flow);
-});
-
-test('Kazoo\'s sloppy-mode examples still run', async (t) => {
-  const id = await storeFunction(couch, account, {
-    function_js: "greeting = 'Hello'; var text = greeting + ' ' + (call.To || 'nobody'); with (call) { text += '!' }; return {module:'tts',data:{text:text}};"
+  test(via.title('a callflow with children comes back as it was returned'), async (t) => {
+    const flow = { module: 'tts', data: { text: 'Hi' }, children: { _: { module: 'voicemail', data: { id: 'vm1' } } } };
+    const id = await storeFunction(couch, account, { function_js: `return ${JSON.stringify(flow)};` });
+    const { status, body } = await via.call(couch, id, 'To=2000');
+    t.is(status, 200);
+    t.deepEqual(body, flow);
   });
-  const { status, body } = await callShow(couch, id, 'To=2000');
-  t.is(status, 200);
-  t.is(body.data.text, 'Hello 2000!');
-});
 
-test('names a function assigns without var are its own for the call, in every form of assignment', async (t) => {
-  const id = await storeFunction(couch, account, {
-    function_js: [
-      "a = 1; b = c = 2; d = 0; d += 5; e = 10; e++; ++f; for (k in call) { last = k; }",
-      "g = 'x = 1, /* y = 2 */ \\'quoted\\''; // h = 3",
-      'r = /i = [/]+/.test("i = //"); q = 6 / 2 / 3;',
-      'var text = [a, b, c, d, e, typeof f, last, g, r, q, typeof h, typeof i].join("|");',
-      'return {module: "tts", data: {text: text}};'
-    ].join('\n')
+  test(via.title('Kazoo\'s sloppy-mode examples still run'), async (t) => {
+    const id = await storeFunction(couch, account, {
+      function_js: "greeting = 'Hello'; var text = greeting + ' ' + (call.To || 'nobody'); with (call) { text += '!' }; return {module:'tts',data:{text:text}};"
+    });
+    const { status, body } = await via.call(couch, id, 'To=2000');
+    t.is(status, 200);
+    t.is(body.data.text, 'Hello 2000!');
   });
-  for (let i = 0; i < 2; i++) {
-    const { status, body } = await callShow(couch, id, 'To=2000');
-    t.is(status, 200, JSON.stringify(body));
-    t.is(body.data.text, "1|2|2|5|11|number|To|x = 1, /* y = 2 */ 'quoted'|true|1|undefined|undefined");
-  }
-});
 
-test('a missing function answers 404', async (t) => {
-  const { status, body } = await callShow(couch, unique('missing'), 'To=2000');
-  t.is(status, 404);
-  t.is(body.error, 'not_found');
-});
+  test(via.title('names a function assigns without var are its own for the call, in every form of assignment'), async (t) => {
+    const id = await storeFunction(couch, account, {
+      function_js: [
+        "a = 1; b = c = 2; d = 0; d += 5; e = 10; e++; ++f; for (k in call) { last = k; }",
+        "g = 'x = 1, /* y = 2 */ \\'quoted\\''; // h = 3",
+        'r = /i = [/]+/.test("i = //"); q = 6 / 2 / 3;',
+        'var text = [a, b, c, d, e, typeof f, last, g, r, q, typeof h, typeof i].join("|");',
+        'return {module: "tts", data: {text: text}};'
+      ].join('\n')
+    });
+    for (let i = 0; i < 2; i++) {
+      const { status, body } = await via.call(couch, id, 'To=2000');
+      t.is(status, 200, JSON.stringify(body));
+      t.is(body.data.text, "1|2|2|5|11|number|To|x = 1, /* y = 2 */ 'quoted'|true|1|undefined|undefined");
+    }
+  });
 
-test('a document that is not a function answers 404', async (t) => {
-  const { status, body } = await callShow(couch, '_design/functions', 'To=2000');
-  t.is(status, 404);
-  t.is(body.error, 'not_found');
-});
+  test(via.title('a missing function answers 404'), async (t) => {
+    const { status, body } = await via.call(couch, unique('missing'), 'To=2000');
+    t.is(status, 404);
+    t.is(body.error, 'not_found');
+  });
 
-test('a disabled function answers 423 with its reason', async (t) => {
-  const id = await storeFunction(couch, account, { function_js: echo, enabled: false, pvt_disable_reason: 'too many failed attempts' });
-  const { status, body } = await callShow(couch, id);
-  t.is(status, 423);
-  t.deepEqual(body, { error: 'disabled', reason: 'too many failed attempts' });
-});
+  test(via.title('a document that is not a function answers 404'), async (t) => {
+    const { status, body } = await via.call(couch, '_design/functions', 'To=2000');
+    t.is(status, 404);
+    t.is(body.error, 'not_found');
+  });
 
-test('a function that throws answers 500 function_error with its message and no stack', async (t) => {
-  const id = await storeFunction(couch, account, { function_js: "var x = call.To; throw new Error('no route for ' + x);" });
-  const { status, body, text } = await callShow(couch, id, 'To=2000');
-  t.is(status, 500);
-  t.is(body.error, 'function_error');
-  t.is(body.reason, 'Error: no route for 2000');
-  t.notRegex(text, /\/(src|dist|node_modules)\/|at .*:\d+/);
-});
+  test(via.title('a disabled function answers 423 with its reason'), async (t) => {
+    const id = await storeFunction(couch, account, { function_js: echo, enabled: false, pvt_disable_reason: 'too many failed attempts' });
+    const { status, body } = await via.call(couch, id);
+    t.is(status, 423);
+    t.deepEqual(body, { error: 'disabled', reason: 'too many failed attempts' });
+  });
 
-test('a function that does not compile answers 500 function_error', async (t) => {
-  const id = await storeFunction(couch, account, { function_js: 'return {module: ;' });
-  const { status, body } = await callShow(couch, id);
-  t.is(status, 500);
-  t.is(body.error, 'function_error');
-  t.regex(body.reason, /SyntaxError/);
-});
-
-for (const [what, result] of [
-  ['nothing', ''],
-  ['a string', "'tts'"],
-  ['no module', '{data: {}}'],
-  ['an empty module', "{module: '', data: {}}"],
-  ['a module of 65 characters', `{module: '${'m'.repeat(65)}', data: {}}`],
-  ['data that is an array', "{module: 'tts', data: []}"],
-  ['a bad child', "{module: 'tts', data: {}, children: {_: {module: 'play'}}}"]
-]) {
-  test(`a result with ${what} answers 500 invalid_callflow`, async (t) => {
-    const id = await storeFunction(couch, account, { function_js: `return ${result};` });
-    const { status, body } = await callShow(couch, id);
+  test(via.title('a function that throws answers 500 function_error with its message and no stack'), async (t) => {
+    const id = await storeFunction(couch, account, { function_js: "var x = call.To; throw new Error('no route for ' + x);" });
+    const { status, body, text } = await via.call(couch, id, 'To=2000');
     t.is(status, 500);
-    t.is(body.error, 'invalid_callflow');
+    t.is(body.error, 'function_error');
+    t.is(body.reason, 'Error: no route for 2000');
+    t.notRegex(text, /\/(src|dist|node_modules)\/|at .*:\d+/);
   });
+
+  test(via.title('a function that does not compile answers 500 function_error'), async (t) => {
+    const id = await storeFunction(couch, account, { function_js: 'return {module: ;' });
+    const { status, body } = await via.call(couch, id);
+    t.is(status, 500);
+    t.is(body.error, 'function_error');
+    t.regex(body.reason, /SyntaxError/);
+  });
+
+  for (const [what, result] of [
+    ['nothing', ''],
+    ['a string', "'tts'"],
+    ['no module', '{data: {}}'],
+    ['an empty module', "{module: '', data: {}}"],
+    ['a module of 65 characters', `{module: '${'m'.repeat(65)}', data: {}}`],
+    ['data that is an array', "{module: 'tts', data: []}"],
+    ['a bad child', "{module: 'tts', data: {}, children: {_: {module: 'play'}}}"]
+  ]) {
+    test(via.title(`a result with ${what} answers 500 invalid_callflow`), async (t) => {
+      const id = await storeFunction(couch, account, { function_js: `return ${result};` });
+      const { status, body } = await via.call(couch, id);
+      t.is(status, 500);
+      t.is(body.error, 'invalid_callflow');
+    });
+  }
 }

@@ -1,11 +1,18 @@
-// Every function engine must pass this suite. Today there is one, the
-// CouchDB show (on whichever CouchDB the tests run on); a new engine joins
-// ENGINES and must pass it unchanged.
+// Every function engine must pass this suite: the CouchDB show (on whichever
+// CouchDB the tests run on) and the proxy's sandbox, in both isolations; a
+// new engine joins ENGINES and must pass it unchanged.
 import test from 'ava';
 import { openConnection, type Connection } from '../../src/couch/connection.js';
 import type { FunctionEngine } from '../../src/invoke/engine.js';
 import { kazooQuery } from '../../src/invoke/encode.js';
 import { ShowEngine } from '../../src/invoke/show-engine.js';
+import { readDesignDocs } from '../../src/build/designdocs.js';
+import { Routing } from '../../src/couch/routing.js';
+import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
+import type { Isolation } from '../../src/embedded/show-protocol.js';
+import { FunctionStore } from '../../src/functions/store.js';
+import { SandboxEngine, whShow } from '../../src/invoke/sandbox-engine.js';
+import { compiledDesignDocs } from '../../src/paths.js';
 import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers/couch.js';
 
 let couch: TestCouch;
@@ -13,8 +20,17 @@ let connection: Connection;
 const account = unique('acct');
 const limits = { deadlineMs: 10_000, maxResultBytes: 4096 };
 
+const pools: ShowPool[] = [];
+function sandbox(isolation: Isolation): SandboxEngine {
+  const pool = new ShowPool({ workers: 2, isolation, timeoutMs: 2000 });
+  pools.push(pool);
+  return new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
+}
+
 const ENGINES: [string, () => FunctionEngine][] = [
-  ['show', () => new ShowEngine(() => connection, 'functions')]
+  ['show', () => new ShowEngine(() => connection, 'functions')],
+  ['sandbox, a context per function', () => sandbox('function')],
+  ['sandbox, a context per call', () => sandbox('call')]
 ];
 
 test.before(async () => {
@@ -22,6 +38,7 @@ test.before(async () => {
   connection = openConnection('engine-suite', couch.url);
 });
 test.after.always(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
   await connection?.close();
   await couch?.stop();
 });

@@ -1,0 +1,71 @@
+// The fast path (COUCHFN_ENGINE=sandbox): the proxy runs the `wh` show
+// itself, in its own pool of QuickJS workers, on the function document it
+// keeps cached per revision. No HTTP hop to CouchDB, no query server, and no
+// context shared between accounts: each function revision has its own
+// (`function` isolation) or each call does (`call`). The same show code, the
+// same `req`, the same CouchDB response rules: the answers are the show's,
+// and cf_function calling CouchDB directly keeps working on the same documents.
+import { createHash } from 'node:crypto';
+import type { BuiltDesignDoc } from '../build/designdocs.js';
+import { showRequest } from '../embedded/couch-request.js';
+import type { ShowEngine as ShowPool } from '../embedded/show-engine.js';
+import { showAnswer } from '../embedded/show-response.js';
+import type { FunctionStore } from '../functions/store.js';
+import type { FunctionEngine, RunLimits } from './engine.js';
+import { classifyShow, type Outcome } from './outcome.js';
+
+export interface ShowCode { key: string; source: string }
+
+/** The `wh` show as built, keyed by its content (a new build gets fresh contexts). */
+export function whShow(designDocs: BuiltDesignDoc[]): ShowCode {
+  const ddoc = designDocs.find((d) => d.database === 'functions' && d.doc._id === '_design/functions');
+  const source = (ddoc?.doc as { shows?: Record<string, string> } | undefined)?.shows?.wh;
+  if (typeof source !== 'string') throw new Error('the compiled design documents have no functions/wh show: run npm run build');
+  return { key: `_design/functions/${createHash('sha256').update(source).digest('hex').slice(0, 16)}/wh`, source };
+}
+
+// What a CouchDB behind the proxy would see of the proxy's request.
+const HEADERS = { Accept: 'application/json', Host: 'couchdb' };
+
+export class SandboxEngine implements FunctionEngine {
+  constructor(private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string) {}
+
+  /** The show's answer, status and body, as CouchDB would send it. */
+  async answer(functionId: string, query: string): Promise<{ status: number; text: string }> {
+    const doc = await this.functions.current(functionId);
+    const target = { db: this.database, ddoc: 'functions', show: 'wh', docId: functionId };
+    const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
+    const req = showRequest(target, { method: 'GET', rawPath, headers: HEADERS, peer: '127.0.0.1', user: 'couchfn' });
+    const account = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
+    const outcome = await this.pool.run({
+      key: this.show.key, source: this.show.source, doc: doc && JSON.stringify(doc), req: JSON.stringify(req),
+      account, context: `${account}/${functionId}/${doc?._rev ?? ''}`
+    });
+    const { status, body } = showAnswer(outcome, doc === null);
+    return { status, text: body.toString() };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), limits.deadlineMs); });
+    try {
+      const answered = await Promise.race([this.answer(functionId, query), deadline]);
+      if (answered === 'deadline') {
+        return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
+      }
+      if (Buffer.byteLength(answered.text) > limits.maxResultBytes) {
+        return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
+      }
+      return classifyShow(answered.status, answered.text);
+    } catch {
+      // the document could not be read
+      return { kind: 'unavailable', reason: 'the functions database cannot be reached' };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
