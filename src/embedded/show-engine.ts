@@ -27,9 +27,9 @@ export interface ShowEngineOptions {
   isolation?: Isolation;
 }
 
-type Request = Omit<ShowJob, 'id' | 'timeoutMs'> & { account: string };
+type Request = Omit<ShowJob, 'id' | 'timeoutMs' | 'source'> & { source: string; account: string };
 interface Pending { job: ShowJob; account: string; resolve: (outcome: ShowOutcome) => void; expiry?: NodeJS.Timeout }
-interface Slot { worker: Worker; current: Pending | null; watchdog?: NodeJS.Timeout }
+interface Slot { worker: Worker; current: Pending | null; watchdog?: NodeJS.Timeout; /** show keys whose source the worker has */ known: Set<string> }
 
 // Grace for the worker's own interrupt before the pool kills it.
 const WATCHDOG_GRACE_MS = 1000;
@@ -121,9 +121,14 @@ export class ShowEngine {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: this.workerOptions });
-    const slot: Slot = { worker, current: null };
+    const slot: Slot = { worker, current: null, known: new Set() };
     worker.on('message', ({ id, outcome }: { id: number; outcome: ShowOutcome }) => {
       if (slot.current?.job.id !== id) return;
+      if (!outcome.ok && outcome.failure === 'resend') {
+        // the worker let that show's source go: send the job again, with it
+        slot.worker.postMessage(slot.current.job);
+        return;
+      }
       this.finish(slot, outcome);
       // the WebAssembly heap of a runtime that crashed or ran out of memory
       // may be broken or huge: the whole worker goes, not only the runtime
@@ -146,7 +151,9 @@ export class ShowEngine {
       this.running.set(pending.account, (this.running.get(pending.account) ?? 0) + 1);
       slot.current = pending;
       slot.watchdog = setTimeout(() => this.replace(slot, 'OS process timed out.', 'timeout'), pending.job.timeoutMs + WATCHDOG_GRACE_MS);
-      slot.worker.postMessage(pending.job);
+      const { key } = pending.job;
+      slot.worker.postMessage(slot.known.has(key) ? { ...pending.job, source: undefined } : pending.job);
+      slot.known.add(key);
     }
   }
 

@@ -3,7 +3,8 @@ export interface ShowJob {
   id: number;
   /** design doc id + rev + show name: a compiled show is reused while this stays the same */
   key: string;
-  source: string;
+  /** the show's source; sent to a worker only with the first job of its key (tens of KB otherwise copied every call) */
+  source?: string;
   /** JSON text of the doc, or null when it is missing */
   doc: string | null;
   /** JSON text of CouchDB's req object */
@@ -13,8 +14,9 @@ export interface ShowJob {
   context?: string;
 }
 
-/** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping */
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed';
+/** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping;
+ * resend: the worker no longer has the show's source (between engine and worker only) */
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'resend';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
 export type ShowOutcome =

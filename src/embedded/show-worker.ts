@@ -155,10 +155,15 @@ function failureOf(vm: QuickJSContext, error: QuickJSHandle): ShowOutcome {
   return { ok: false, failure: 'render_error', message };
 }
 
+// show sources by key: the engine sends each only once to a worker
+const sources = new Map<string, string>();
+
 function compiled(box: Box, job: ShowJob): QuickJSHandle | ShowOutcome {
   const known = box.shows.get(job.key);
   if (known) return known;
-  const result = box.vm.evalCode(`(${job.source})`, job.key);
+  const source = sources.get(job.key);
+  if (source === undefined) return { ok: false, failure: 'resend', message: `show ${job.key} is not known here` };
+  const result = box.vm.evalCode(`(${source})`, job.key);
   if (result.error) return { ...failureOf(box.vm, result.error), failure: 'compilation_error' } as ShowOutcome;
   box.shows.set(job.key, result.value);
   return result.value;
@@ -200,6 +205,11 @@ function dropCallContexts(): void {
 }
 
 parentPort!.on('message', (job: ShowJob) => {
+  if (job.source !== undefined) {
+    // a few design doc revisions are kept; one let go is sent again on request
+    if (sources.size >= 8) sources.delete(sources.keys().next().value!);
+    sources.set(job.key, job.source);
+  }
   let outcome: ShowOutcome;
   try {
     outcome = run(job);
@@ -209,7 +219,7 @@ parentPort!.on('message', (job: ShowJob) => {
   // A failure of the runtime itself, or work left queued (promise jobs that
   // would keep memory or run later), ends the runtime: the next call gets a
   // fresh one, as CouchDB restarts a couchjs process.
-  const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error';
+  const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error' && outcome.failure !== 'resend';
   let leftovers = false;
   try {
     leftovers = sandbox?.runtime.hasPendingJob() ?? false;

@@ -27,6 +27,14 @@ export function whShow(designDocs: BuiltDesignDoc[]): ShowCode {
 // What a CouchDB behind the proxy would see of the proxy's request.
 const HEADERS = { Accept: 'application/json', Host: 'couchdb' };
 
+// A cached document is serialised once, not at every call.
+const docJson = new WeakMap<object, string>();
+function asJson(doc: object): string {
+  let text = docJson.get(doc);
+  if (text === undefined) docJson.set(doc, text = JSON.stringify(doc));
+  return text;
+}
+
 export class SandboxEngine implements FunctionEngine {
   constructor(private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string) {}
 
@@ -38,7 +46,7 @@ export class SandboxEngine implements FunctionEngine {
     const req = showRequest(target, { method: 'GET', rawPath, headers: HEADERS, peer: '127.0.0.1', user: 'couchfn' });
     const account = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
-      key: this.show.key, source: this.show.source, doc: doc && JSON.stringify(doc), req: JSON.stringify(req),
+      key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: JSON.stringify(req),
       account, context: `${account}/${functionId}/${doc?._rev ?? ''}`
     });
     const { status, body } = showAnswer(outcome, doc === null);

@@ -30,6 +30,8 @@ test('an empty environment starts with the documented defaults', (t) => {
     showTimeoutMs: 5000,
     showWorkers: 4,
     accountConcurrency: 2,
+    engine: 'show',
+    sandboxIsolation: 'function',
     invokeDeadlineMs: 6000,
     bodyLimitBytes: 1024 * 1024,
     logLevel: 'info',
@@ -82,6 +84,12 @@ test('COUCHFN_PORT=abc and COUCHFN_PORT=70000 are refused, naming the variable a
   t.regex(refusal({ COUCHFN_PORT: '80.5' }), /COUCHFN_PORT.*"80\.5"/);
   t.is(loadConfig({ COUCHFN_PORT: '0' }).port, 0);
   t.is(loadConfig({ COUCHFN_PORT: '65535' }).port, 65535);
+});
+
+test('the engine is show or sandbox, and the sandbox isolates per function or per call', (t) => {
+  t.like(loadConfig({ COUCHFN_ENGINE: 'sandbox', COUCHFN_SANDBOX_ISOLATION: 'call' }), { engine: 'sandbox', sandboxIsolation: 'call' });
+  t.is(refusal({ COUCHFN_ENGINE: 'v8' }), 'COUCHFN_ENGINE must be one of show, sandbox, not "v8"');
+  t.is(refusal({ COUCHFN_SANDBOX_ISOLATION: 'none' }), 'COUCHFN_SANDBOX_ISOLATION must be one of function, call, not "none"');
 });
 
 // Every integer setting: the range its error message states is the range it accepts.
