@@ -7,6 +7,8 @@ import { decodeURIComponentRef, defineOwn, hasOwn, isArray, push } from './intri
 export interface Call { [key: string]: unknown }
 
 function decodePart(part: string): string {
+  // most keys and values need no decoding: no copy, no decoder call
+  if (part.indexOf('%') < 0) return part.indexOf('+') < 0 ? part : part.replace(/\+/g, ' ');
   var text = part.replace(/\+/g, ' ');
   try {
     return decodeURIComponentRef(text);

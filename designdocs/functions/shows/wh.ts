@@ -50,12 +50,17 @@ function runFunction(doc: any, call: unknown, entropy: string): Outcome {
   }
 }
 
+// the realm's global, found once: compiling a function to find it costs every call a parse
+var realmGlobal: any;
+
 export default function wh(doc: any, req: any): ShowResponse {
-  var global;
-  try {
-    global = FunctionCtor('return this')();
-  } catch (e) {
-    return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
+  var global = realmGlobal;
+  if (!global) {
+    try {
+      global = realmGlobal = FunctionCtor('return this')();
+    } catch (e) {
+      return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
+    }
   }
   // never run customer code in a realm that is not locked: fail closed
   if (!lockdown(global, scopeValues)) return answer(500, 'lockdown_failed', 'this JS engine would not freeze the shared realm; functions cannot run safely here');
