@@ -95,8 +95,8 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
       log.warn('COUCHFN_MASTER_API_KEY differs from the stored master key and is ignored; rotate with PUT /v2/accounts/{master}/api_key, or set COUCHFN_RESET_MASTER_KEY=true once to replace it');
     }
     await services.storage.apply();
-    // a move left by a process that stopped mid-way is resumed (or finished) here
-    await services.storage.adoptOrphan().catch((err) => log.warn({ err }, 'storage move not taken over'));
+    // a move left by a process that stopped mid-way is resumed (or finished) here, without holding the start
+    void services.storage.adoptOrphan().catch((err) => log.warn({ err }, 'storage move not taken over'));
     const app = await buildApp(services, log);
     const { names } = services;
     const accountChanges = new ChangesFollower(services.routing.main, names.accounts, {
