@@ -100,6 +100,11 @@ export class StorageService {
   }
 
   private startJob(record: MoveDoc, source: Connection, target: Connection, switched: boolean): void {
+    if (this.closed) {
+      // closing while it took the move over: hand it straight back
+      void this.moves.put({ ...record, owner: '', lease_until: 0 }).catch(() => undefined);
+      return;
+    }
     const job = new MoveJob(record, {
       moves: this.moves, routing: this.routing, source, target, database: this.database, log: this.options.log,
       switchPlan: async (plan, planRev) => { await this.save(plan, planRev); }
