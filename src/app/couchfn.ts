@@ -55,7 +55,8 @@ export async function createServices(config: Config, couchUrl: string, logger: L
   const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
   const engine = new ShowEngine(() => routing.functions(), names.functions);
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
-    deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
+    deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes,
+    logLines: config.logLines, logBytes: config.logBytes
   }, new CallRate(config.accountCallsPerSecond), log);
   return {
     config,
