@@ -55,6 +55,7 @@ export function Editor({ api, account, functionId, onSaved }: { api: Api; accoun
           setProblem(found[0] ? `line ${ev.state.doc.lineAt(found[0].from).number}: ${found[0].message}` : '');
           return found;
         }, { delay: 400 }),
+        EditorView.cspNonce.of(document.querySelector('meta[name=csp-nonce]')?.getAttribute('content') ?? ''),
         EditorView.contentAttributes.of({ 'aria-label': 'Function code', 'aria-describedby': 'editor-problem' })
       ]
     });
