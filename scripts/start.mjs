@@ -15,7 +15,7 @@ function newest(path) {
   return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs);
 }
 
-const sources = ['src', 'scripts', 'designdocs', 'package.json', 'tsconfig.json'].map((p) => join(root, p)).filter(existsSync);
+const sources = ['src', 'scripts', 'designdocs', 'console', 'package.json', 'tsconfig.json'].map((p) => join(root, p)).filter(existsSync);
 if (!existsSync(stamp) || sources.some((p) => newest(p) > statSync(stamp).mtimeMs)) {
   const built = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) {

@@ -36,6 +36,7 @@ const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.ho
 const key = couchfn.generatedMasterKey;
 console.log(`
 couchfn is running.
+  Console    ${api}/console/   (sign in with an API key)
   REST API   ${api}/v2   (OpenAPI: ${api}/v2/openapi.json)
   CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
   Master account ${couchfn.master._id}

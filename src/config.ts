@@ -47,6 +47,9 @@ export interface Config {
   recordSuccesses: boolean;
   /** how many failures, and successes, are kept per function */
   attemptsPerFunction: number;
+  /** console lines, and their bytes, a function's run keeps */
+  logLines: number;
+  logBytes: number;
   /** lifetime of OAuth client-credentials tokens */
   oauthTokenSeconds: number;
   /** failed api_auth or /oauth/token attempts a client address may make a minute (0: no limit) */
@@ -118,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     disableWindowSeconds: integer(env, 'COUCHFN_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
     recordSuccesses: flag(env, 'COUCHFN_RECORD_SUCCESSES'),
     attemptsPerFunction: integer(env, 'COUCHFN_ATTEMPTS_PER_FUNCTION', 50, 1, 1000),
+    // the show's own ceilings (designdocs/functions/lib/console.ts): 200 lines, 8 KB
+    logLines: integer(env, 'COUCHFN_LOG_LINES', 50, 0, 200),
+    logBytes: integer(env, 'COUCHFN_LOG_BYTES', 4096, 0, 8192),
     oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
     authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
     accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000),

@@ -10,6 +10,8 @@ import { functionAttemptsResource } from '../resources/function-attempts.js';
 import { functionCatalogResource } from '../resources/function-catalog.js';
 import { functionInvocationResource } from '../resources/function-invocation.js';
 import { functionsResource } from '../resources/functions.js';
+import { functionValidationResource } from '../resources/function-validation.js';
+import { consoleSite } from './console-site.js';
 import { eventsResource } from '../resources/events.js';
 import { healthResource } from '../resources/health.js';
 import { oauthClientsResource } from '../resources/oauth-clients.js';
@@ -26,7 +28,8 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource
+  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource,
+  functionValidationResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {
@@ -66,5 +69,6 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
   });
   app.addHook('preValidation', authenticate(services.tokens, services.accounts, services.oauthClients));
   for (const register of resources) register(app, services);
+  consoleSite(app);
   return app;
 }

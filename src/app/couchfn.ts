@@ -61,7 +61,8 @@ export async function createServices(config: Config, couchUrl: string, logger: L
     }), whShow(readDesignDocs(compiledDesignDocs)), names.functions)
     : new ShowEngine(() => routing.functions(), names.functions);
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
-    deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
+    deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes,
+    logLines: config.logLines, logBytes: config.logBytes
   }, new CallRate(config.accountCallsPerSecond), log);
   return {
     config,

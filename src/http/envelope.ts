@@ -16,9 +16,9 @@ export function success(request: FastifyRequest, data: unknown, extra: { revisio
   return { data, ...extra, status: 'success', ...common(request) };
 }
 
-/** The envelope around JSON text that is passed through unparsed. */
-export function successRaw(request: FastifyRequest, json: string): string {
-  return `{"data":${json},"status":"success",${JSON.stringify(common(request)).slice(1)}`;
+/** The envelope around JSON text that is passed through unparsed; `extra` goes beside data (e.g. logs). */
+export function successRaw(request: FastifyRequest, json: string, extra: Record<string, unknown> = {}): string {
+  return `{"data":${json},${JSON.stringify({ ...extra, status: 'success', ...common(request) }).slice(1)}`;
 }
 
 export function failure(request: FastifyRequest, error: ApiError) {

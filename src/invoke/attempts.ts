@@ -7,6 +7,7 @@
 import type { CouchDatabase } from '../couch/database.js';
 import { CouchError } from '../couch/request.js';
 import type { OutcomeKind } from './outcome.js';
+import type { LogLine } from './function-logs.js';
 
 
 export interface Attempt {
@@ -17,6 +18,10 @@ export interface Attempt {
   error?: string;
   duration_ms: number;
   call_id?: string;
+  /** what the function logged on this run (console.log...), when anything */
+  logs?: LogLine[];
+  /** lines past COUCHFN_LOG_LINES / COUCHFN_LOG_BYTES, not kept */
+  logs_dropped?: number;
 }
 
 export interface AttemptsDoc {

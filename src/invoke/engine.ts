@@ -3,7 +3,13 @@
 // same engine suite (test/invoke/engine.test.ts).
 import type { Outcome } from './outcome.js';
 
-export interface RunLimits { deadlineMs: number; maxResultBytes: number }
+export interface RunLimits {
+  deadlineMs: number;
+  maxResultBytes: number;
+  /** console lines, and bytes of them, the run keeps (0: none) */
+  logLines: number;
+  logBytes: number;
+}
 
 export interface FunctionEngine {
   /** Runs function `functionId` on a call already in Kazoo's query encoding. */

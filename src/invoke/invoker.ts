@@ -73,7 +73,9 @@ export class Invoker {
     if (!this.attempts.keeps(result)) return; // successes, unless configured: the hot path builds nothing
     const attempt: Attempt = {
       timestamp: new Date().toISOString(), function_id: functionId, result,
-      kind: outcome.kind, ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: call.callId
+      kind: outcome.kind, ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: call.callId,
+      ...(outcome.logs?.lines.length ? { logs: outcome.logs.lines } : {}),
+      ...(outcome.logs?.dropped ? { logs_dropped: outcome.logs.dropped } : {})
     };
     const written = this.attempts.record(accountId, attempt);
     if (FUNCTION_FAULTS.has(outcome.kind)) {

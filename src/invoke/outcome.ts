@@ -8,6 +8,8 @@ export type OutcomeKind =
   | 'deadline' // the proxy stopped waiting: it cannot tell waiting from running
   | 'unavailable'; // the platform's
 
+import type { FunctionLogs } from './function-logs.js';
+
 export const FUNCTION_FAULTS: ReadonlySet<OutcomeKind> = new Set(['function_error', 'invalid_callflow', 'timeout']);
 
 export interface Outcome {
@@ -18,6 +20,8 @@ export interface Outcome {
   reason?: string;
   /** busy: when to try again, in seconds */
   retryAfter?: number;
+  /** what the function logged, when it ran and logged anything */
+  logs?: FunctionLogs;
 }
 
 /** The show's answer (status and JSON body) as an outcome. */

@@ -6,17 +6,21 @@ import { docPath } from '../couch/database.js';
 import { CouchError, send } from '../couch/request.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
+import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
 
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}
 
   async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
     try {
-      const { status, text } = await send(this.connection(), {
+      const { status, text, headers } = await send(this.connection(), {
         path: `${encodeURIComponent(this.database)}/_design/functions/_show/wh/${docPath(functionId)}`,
-        query, timeoutMs: limits.deadlineMs, maxBytes: limits.maxResultBytes
+        query, timeoutMs: limits.deadlineMs, maxBytes: limits.maxResultBytes,
+        headers: { [LOG_LIMITS_HEADER]: logLimitsHeader(limits.logLines, limits.logBytes) }
       });
-      return classifyShow(status, text);
+      const outcome = classifyShow(status, text);
+      const logs = parseLogsHeader(headers?.[LOGS_HEADER], limits.logLines, limits.logBytes);
+      return logs ? { ...outcome, logs } : outcome;
     } catch (err) {
       if (!(err instanceof CouchError)) throw err;
       if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };

@@ -9,6 +9,7 @@ import { functionParams, requestBody } from '../http/schemas.js';
 import { callWithoutToken, kazooQuery, malformedQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
 import { invalidRequest } from '../errors.js';
 import type { Outcome, OutcomeKind } from '../invoke/outcome.js';
+import type { FunctionLogs } from '../invoke/function-logs.js';
 import { rawForm } from '../http/form.js';
 
 const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' };
@@ -29,16 +30,26 @@ const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: stri
   unavailable: (_id, reason) => new ApiError(503, 'datastore_unreachable', { cause: reason })
 };
 
+/** A run's lines as the API shows them: `logs`, and `logs_dropped` when some were past the limits. */
+function logsOf(logs: FunctionLogs): Record<string, unknown> {
+  return { logs: logs.lines, ...(logs.dropped ? { logs_dropped: logs.dropped } : {}) };
+}
+
 export function outcomeError(functionId: string, outcome: Outcome): ApiError {
   return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
 }
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, query: string, callId: string | undefined): Promise<string> => {
+  const run = async (request: FastifyRequest, query: string, callId: string | undefined): Promise<Outcome> => {
     const { functionId } = request.params as { functionId: string };
     const outcome = await invoker.run(request.account!, functionId, { query, callId });
-    if (outcome.kind !== 'success') throw outcomeError(functionId, outcome);
-    return outcome.callflow!;
+    if (outcome.kind !== 'success') {
+      const error = outcomeError(functionId, outcome);
+      // the caller sees what its function logged, beside the cause
+      if (outcome.logs) Object.assign(error.data, logsOf(outcome.logs));
+      throw error;
+    }
+    return outcome;
   };
   const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
@@ -47,7 +58,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     const malformed = malformedQuery(raw);
     if (malformed) throw invalidRequest(malformed);
     const query = withoutAuthToken(raw, request.authToken);
-    return reply.type('application/json').send(await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
+    // Pivot answers the raw callflow, as Kazoo reads it: the lines are in the attempts
+    return reply.type('application/json').send((await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined)).callflow!);
   };
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
@@ -57,7 +69,8 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       handler: async (request, reply) => {
         const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
-        return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call), callId)));
+        const outcome = await run(request, kazooQuery(call), callId);
+        return reply.type('application/json').send(successRaw(request, outcome.callflow!, outcome.logs ? logsOf(outcome.logs) : {}));
       }
     }
   });

@@ -18,7 +18,7 @@ import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers
 let couch: TestCouch;
 let connection: Connection;
 const account = unique('acct');
-const limits = { deadlineMs: 10_000, maxResultBytes: 4096 };
+const limits = { deadlineMs: 10_000, maxResultBytes: 4096, logLines: 50, logBytes: 4096 };
 
 const pools: ShowPool[] = [];
 function sandbox(isolation: Isolation): SandboxEngine {

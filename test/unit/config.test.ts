@@ -42,6 +42,8 @@ test('an empty environment starts with the documented defaults', (t) => {
     disableWindowSeconds: 60,
     recordSuccesses: false,
     attemptsPerFunction: 50,
+    logLines: 50,
+    logBytes: 4096,
     oauthTokenSeconds: 900,
     authFailuresPerMinute: 10,
     accountCallsPerSecond: 0,

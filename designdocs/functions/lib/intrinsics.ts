@@ -26,6 +26,7 @@ export var defineProperty = Object.defineProperty;
 export var objectKeys = Object.keys;
 export var isArray = Array.isArray;
 export var decodeURIComponentRef = decodeURIComponent;
+export var encodeURIComponentRef = encodeURIComponent;
 // On CouchDB these belong to the query server's realm: only the show calls
 // them, customer code gets lib/json's.
 export var nativeParse = JSON.parse;

@@ -1,13 +1,12 @@
 // What customer code sees by name. It is built as
-// `function (call, <scope names>, <names it assigns>) { function_js }`, so the
+// `function (call, console, log, <scope names>, <names it assigns>) { function_js }`,
+// `console` and `log` being the call's own (lib/console), so the
 // query server's helpers are shadowed by harmless values of the show's own
 // realm, and a name the code assigns without declaring is the call's own
 // variable. Compiled functions are kept per document revision.
 import { assignedNames } from './assigned';
 import { apply, freeze, FunctionCtor, hasOwn, indexOf, isArray, push } from './intrinsics';
 import { safeJSON } from './json';
-
-function noop(): void {}
 
 function sum(values: number[]): number {
   var total = 0;
@@ -16,13 +15,13 @@ function sum(values: number[]): number {
 }
 
 var SCOPE: [string, unknown][] = [
-  ['JSON', safeJSON], ['log', noop], ['isArray', isArray], ['sum', sum],
+  ['JSON', safeJSON], ['isArray', isArray], ['sum', sum],
   ['toJSON', function (value: unknown) { return safeJSON.stringify(value); }],
   ['require', undefined], ['send', undefined], ['start', undefined], ['getRow', undefined], ['provides', undefined],
   ['registerType', undefined], ['emit', undefined], ['index', undefined], ['print', undefined], ['readline', undefined],
   ['evalcx', undefined], ['gc', undefined], ['quit', undefined], ['seal', undefined], ['globalThis', undefined]
 ];
-var SCOPE_NAMES = ['call'];
+var SCOPE_NAMES = ['call', 'console', 'log'];
 var SCOPE_VALUES: unknown[] = [];
 for (var s = 0; s < SCOPE.length; s++) {
   push(SCOPE_NAMES, SCOPE[s][0]);
@@ -65,7 +64,7 @@ export function compiledFunction(doc: { _id?: string; _rev?: string; function_js
 /** What customer code is handed besides the global: lockdown freezes it too. */
 export var scopeValues: unknown[] = SCOPE_VALUES;
 
-/** Runs a compiled function on a call, with a fresh `this`. */
-export function runCompiled(fn: Compiled, call: unknown): unknown {
-  return apply(fn, {}, [call].concat(SCOPE_VALUES));
+/** Runs a compiled function on a call, with a fresh `this` and the call's own console. */
+export function runCompiled(fn: Compiled, call: unknown, console: unknown, log: unknown): unknown {
+  return apply(fn, {}, [call, console, log].concat(SCOPE_VALUES));
 }

@@ -1,22 +1,32 @@
 // GET /functions/_design/functions/_show/wh/{id}?{call}: runs the function doc's
 // function_js as the body of function(call){...} and answers its callflow.
-// Every answer is JSON with a status a caller can act on.
+// Every answer is JSON with a status a caller can act on; what the function
+// logged travels in a header (lib/console), never in the body.
 import { decodeCall } from '../lib/call';
 import { callflowProblem } from '../lib/callflow';
+import { logLimits, openCapture, type LogHeader } from '../lib/console';
 import { FunctionCtor, StringCtor } from '../lib/intrinsics';
 import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown';
 import { plainResult } from '../lib/plain';
 import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
 
-interface ShowResponse { code: number; json: unknown }
-interface Outcome { value?: unknown; error?: string; problem?: string }
+interface ShowResponse { code: number; json: unknown; headers?: { [name: string]: string } }
+interface Outcome { value?: unknown; error?: string; problem?: string; logs: LogHeader | null }
 
 var MAX_MESSAGE = 500;
 // file paths and stack frames of the server, which an error must not show
 var SERVER_PATHS = /(?:[A-Za-z]:)?(?:[\\\/][\w.@-]+)+\.(?:js|mjs|c)\b(?::\d+)*/g;
 
-function answer(code: number, error: string, reason: string): ShowResponse {
-  return { code: code, json: { error: error, reason: reason } };
+function withLogs(response: ShowResponse, logs: LogHeader | null): ShowResponse {
+  if (logs) {
+    response.headers = {};
+    response.headers[logs.name] = logs.value;
+  }
+  return response;
+}
+
+function answer(code: number, error: string, reason: string, logs?: LogHeader | null): ShowResponse {
+  return withLogs({ code: code, json: { error: error, reason: reason } }, logs || null);
 }
 
 // Read inside the customer span: a thrown object's getters are its code.
@@ -38,16 +48,20 @@ function messageOf(thrown: any): string {
 
 // Everything that may run customer code (the body, and getters or toJSON in
 // what it returns or throws) runs inside the customer span.
-function runFunction(doc: any, call: unknown, entropy: string): Outcome {
+function runFunction(doc: any, call: unknown, entropy: string, req: any): Outcome {
+  var capture = openCapture(logLimits(req.headers));
+  var outcome: Outcome;
   enterCustomerCode(entropy);
   try {
-    var plain = plainResult(runCompiled(compiledFunction(doc), call));
-    return plain.problem !== undefined ? { problem: plain.problem } : { value: plain.value };
+    var plain = plainResult(runCompiled(compiledFunction(doc), call, capture.console, capture.log));
+    outcome = plain.problem !== undefined ? { problem: plain.problem, logs: null } : { value: plain.value, logs: null };
   } catch (e) {
-    return { error: messageOf(e) };
+    outcome = { error: messageOf(e), logs: null };
   } finally {
     leaveCustomerCode();
   }
+  outcome.logs = capture.close();
+  return outcome;
 }
 
 // the realm's global, found once: compiling a function to find it costs every call a parse
@@ -72,9 +86,9 @@ export default function wh(doc: any, req: any): ShowResponse {
     return answer(423, 'disabled', doc.pvt_disable_reason || 'function is disabled');
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
-  var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy);
-  if (outcome.error !== undefined) return answer(500, 'function_error', outcome.error);
+  var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy, req);
+  if (outcome.error !== undefined) return answer(500, 'function_error', outcome.error, outcome.logs);
   var problem = outcome.problem || callflowProblem(outcome.value);
-  if (problem) return answer(500, 'invalid_callflow', problem);
-  return { code: 200, json: outcome.value };
+  if (problem) return answer(500, 'invalid_callflow', problem, outcome.logs);
+  return withLogs({ code: 200, json: outcome.value }, outcome.logs);
 }
