@@ -13,6 +13,7 @@ import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
+import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
 
 export interface ShowCode { key: string; source: string }
 
@@ -38,19 +39,19 @@ function asJson(doc: object): string {
 export class SandboxEngine implements FunctionEngine {
   constructor(private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string) {}
 
-  /** The show's answer, status and body, as CouchDB would send it. */
-  async answer(functionId: string, query: string): Promise<{ status: number; text: string }> {
+  /** The show's answer, status, headers and body, as CouchDB would send it; `headers` are the request's own. */
+  async answer(functionId: string, query: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Record<string, string> }> {
     const doc = await this.functions.current(functionId);
     const target = { db: this.database, ddoc: 'functions', show: 'wh', docId: functionId };
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
-    const req = showRequest(target, { method: 'GET', rawPath, headers: HEADERS, peer: '127.0.0.1', user: 'couchfn' });
+    const req = showRequest(target, { method: 'GET', rawPath, headers: { ...HEADERS, ...headers }, peer: '127.0.0.1', user: 'couchfn' });
     const account = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
       key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: JSON.stringify(req),
       account, context: `${account}/${functionId}/${doc?._rev ?? ''}`
     });
-    const { status, body } = showAnswer(outcome, doc === null);
-    return { status, text: body.toString() };
+    const answer = showAnswer(outcome, doc === null);
+    return { status: answer.status, text: answer.body.toString(), headers: answer.headers };
   }
 
   close(): Promise<void> {
@@ -61,14 +62,18 @@ export class SandboxEngine implements FunctionEngine {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), limits.deadlineMs); });
     try {
-      const answered = await Promise.race([this.answer(functionId, query), deadline]);
+      const asked = { [LOG_LIMITS_HEADER]: logLimitsHeader(limits.logLines, limits.logBytes) };
+      const answered = await Promise.race([this.answer(functionId, query, asked), deadline]);
       if (answered === 'deadline') {
         return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
       }
       if (Buffer.byteLength(answered.text) > limits.maxResultBytes) {
         return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
       }
-      return classifyShow(answered.status, answered.text);
+      const outcome = classifyShow(answered.status, answered.text);
+      const header = Object.entries(answered.headers).find(([name]) => name.toLowerCase() === LOGS_HEADER)?.[1];
+      const logs = parseLogsHeader(header, limits.logLines, limits.logBytes);
+      return logs ? { ...outcome, logs } : outcome;
     } catch {
       // the document could not be read
       return { kind: 'unavailable', reason: 'the functions database cannot be reached' };

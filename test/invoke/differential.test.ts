@@ -19,7 +19,7 @@ import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers
 let couch: TestCouch;
 let connection: Connection;
 let pool: ShowPool;
-const limits = { deadlineMs: 10_000, maxResultBytes: 65536 };
+const limits = { deadlineMs: 10_000, maxResultBytes: 65536, logLines: 5, logBytes: 300 };
 
 const corpus: [string, string, Record<string, unknown>?][] = [
   ...templates.map((t): [string, string] => [`template ${t.id}`, t.function_js]),
@@ -42,6 +42,8 @@ const corpus: [string, string, Record<string, unknown>?][] = [
   ['the host', "return {module: 'tts', data: {text: typeof process + typeof require + typeof globalThis}};"],
   ['the realm', "return {module: 'tts', data: {text: String(Function('return this')() === this)}};"],
   ['built-in pollution', "Array.prototype.join = function () { return 'x'; }; return {module: 'tts', data: {text: ['a', 'b'].join('-')}};"],
+  ['console lines, bounded', "console.log('to', call.To); console.warn({a: [1]}); log('alias'); for (var i = 0; i < 9; i++) console.error(new Array(60).join('x')); return {module: 'tts', data: {}};"],
+  ['lines before a throw', "console.info('about to fail'); throw new Error('late');"],
   ['ES5 library', "return {module: 'tts', data: {text: JSON.stringify({a: [1, 'b', null]}) + ' ' + 'Aa'.toLowerCase() + ' ' + new Date(0).toISOString()}};"]
 ];
 
