@@ -72,8 +72,9 @@ export function lambdaOf(summary: FunctionSummary): Lambda {
 
 export interface LambdaFilters { eventId?: string; state?: string[]; functionName?: string }
 
-/** LivePerson's listing filters; userId has no meaning here (functions have no author) and filters nothing. */
-export function lambdaMatches(lambda: Lambda, filters: LambdaFilters): boolean {
+/** LivePerson's listing filters (its client sends unset ones empty); userId has no meaning here (functions have no author) and filters nothing. */
+export function lambdaMatches(lambda: Lambda, given: LambdaFilters): boolean {
+  const filters = { ...given, state: given.state?.filter(Boolean) };
   if (filters.eventId && !lambda.events.includes(filters.eventId)) return false;
   if (filters.state?.length && !filters.state.some((s) => s.toLowerCase() === lambda.state.toLowerCase())) return false;
   if (filters.functionName && lambda.name !== filters.functionName) return false;
