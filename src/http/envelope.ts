@@ -14,7 +14,8 @@ declare module 'fastify' {
 export interface ListPage { page_size: number; start_key?: string; next_start_key?: string }
 
 function common(request: FastifyRequest) {
-  const echo = request.server.echoAuthToken !== false;
+  // a token the request brought (it was authenticated with it) is echoed only if configured; one it was issued (api_auth) always
+  const echo = request.server.echoAuthToken !== false || request.caller === null;
   return { request_id: request.id, ...(echo ? { auth_token: request.authToken ?? '' } : {}), timestamp: new Date().toISOString(), version, node };
 }
 
