@@ -32,7 +32,7 @@ const showCurl = couchfn.mainCouch.embedded
     + `  curl -g -u "$COUCH_AUTH" '${couch.origin}/functions/_design/functions/_show/wh/<function id>?To=2000&Caller-ID-Name=Alice+Smith&Custom-SIP-Headers[X-Foo]=a+b'\n`
   : '';
 const { port } = couchfn.app.server.address() as AddressInfo;
-const api = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+const api = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 const key = couchfn.generatedMasterKey;
 console.log(`
 couchfn is running.

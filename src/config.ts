@@ -58,6 +58,18 @@ export interface Config {
   accountCallsPerSecond: number;
   /** proxies in front whose X-Forwarded-For is believed (so limits see the client's address): true, or addresses/CIDRs */
   trustProxy: boolean | string[];
+  /** serve HTTPS with this certificate and key (PEM files); both or neither */
+  tls?: { certFile: string; keyFile: string };
+  /** the LivePerson-compatible gateway (/api/account/..., /sentinel/...) */
+  lpGateway: boolean;
+  /** the host (no port) the gateway tells LivePerson clients in service discovery; unset: the host the discovery request came to */
+  lpGatewayHost?: string;
+  /** how long a repeated X-Request-ID answers the first result instead of running again */
+  lpRequestWindowSeconds: number;
+  /** Kazoo's envelope repeats the request's auth token as `auth_token` */
+  echoAuthToken: boolean;
+  /** browser origins the API sends CORS headers to ('*': any) */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -127,10 +139,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
     authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
     accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000),
-    trustProxy: !env.COUCHFN_TRUST_PROXY ? false : env.COUCHFN_TRUST_PROXY === 'true' ? true : env.COUCHFN_TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean)
+    trustProxy: !env.COUCHFN_TRUST_PROXY ? false : env.COUCHFN_TRUST_PROXY === 'true' ? true : env.COUCHFN_TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean),
+    ...gatewaySettings(env)
   };
   if (config.attemptsPerFunction < config.disableAfterFailures) {
     throw new ConfigError('COUCHFN_ATTEMPTS_PER_FUNCTION must be at least COUCHFN_DISABLE_AFTER_FAILURES, or failures would be forgotten before they are counted');
   }
   return config;
+}
+
+/** TLS, the LivePerson gateway, the envelope's token echo and CORS. */
+function gatewaySettings(env: NodeJS.ProcessEnv): Pick<Config, 'tls' | 'lpGateway' | 'lpGatewayHost' | 'lpRequestWindowSeconds' | 'echoAuthToken' | 'corsOrigins'> {
+  const certFile = env.COUCHFN_TLS_CERT_FILE || undefined;
+  const keyFile = env.COUCHFN_TLS_KEY_FILE || undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('COUCHFN_TLS_CERT_FILE and COUCHFN_TLS_KEY_FILE go together: set both (PEM files) or neither');
+  const host = env.COUCHFN_LP_GATEWAY_HOST || undefined;
+  // the LivePerson client builds its URLs from a bare host name: a port in it breaks them
+  if (host && !/^[A-Za-z0-9.-]+$/.test(host)) throw new ConfigError(`COUCHFN_LP_GATEWAY_HOST must be a host name without a port or scheme (the gateway is on 443), not "${host}"`);
+  const origins = (env.COUCHFN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError(`COUCHFN_CORS_ORIGINS holds origins such as https://app.example.com (no path), or *, not "${origin}"`);
+  }
+  return {
+    tls: certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
+    lpGateway: env.COUCHFN_LP_GATEWAY === undefined || env.COUCHFN_LP_GATEWAY === '' ? true : flag(env, 'COUCHFN_LP_GATEWAY'),
+    lpGatewayHost: host,
+    lpRequestWindowSeconds: integer(env, 'COUCHFN_LP_REQUEST_WINDOW_SECONDS', 600, 10, 86400),
+    echoAuthToken: env.COUCHFN_ECHO_AUTH_TOKEN === undefined || env.COUCHFN_ECHO_AUTH_TOKEN === '' ? true : flag(env, 'COUCHFN_ECHO_AUTH_TOKEN'),
+    corsOrigins: origins
+  };
 }

@@ -18,6 +18,9 @@ import { oauthClientsResource } from '../resources/oauth-clients.js';
 import { oauthTokenResource } from '../resources/oauth-token.js';
 import { openapiResource } from '../resources/openapi.js';
 import { storageResource } from '../resources/storage.js';
+import { livepersonGateway } from '../resources/liveperson/index.js';
+import { cors } from '../http/cors.js';
+import { tlsOptions } from './tls.js';
 import { version } from '../version.js';
 import { authenticate } from '../http/auth.js';
 import { failure } from '../http/envelope.js';
@@ -29,7 +32,7 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
   eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource,
-  functionValidationResource
+  functionValidationResource, livepersonGateway
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {
@@ -38,16 +41,18 @@ function requestId(req: { headers: Record<string, unknown> }): string {
 }
 
 export async function buildApp(services: Services, loggerInstance?: FastifyBaseLogger): Promise<FastifyInstance> {
+  const https = tlsOptions(services.config);
   const app = Fastify({
+    ...(https ? { https } : {}),
     // requests are not logged one by one: that is the hot path; failures are
     ...(loggerInstance ? { loggerInstance } : {}), logController: new LogController({ disableRequestLogging: true }), genReqId: requestId, bodyLimit: services.config.bodyLimitBytes,
     return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true }, trustProxy: services.config.trustProxy
-  });
+  }) as unknown as FastifyInstance; // an https server when TLS is set; the routes do not care
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
   await app.register(swagger, {
     openapi: {
       info: { title: 'couchfn', description: 'Kazoo-compatible functions API', version },
-      servers: [{ url: `http://${services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host}:${services.config.port}`, description: 'this couchfn (COUCHFN_HOST, COUCHFN_PORT)' }],
+      servers: [{ url: `${https ? 'https' : 'http'}://${services.config.host.includes(':') ? `[${services.config.host}]` : services.config.host}:${services.config.port}`, description: 'this couchfn (COUCHFN_HOST, COUCHFN_PORT)' }],
       components: {
         securitySchemes: {
           authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'from PUT /v2/api_auth' },
@@ -60,6 +65,8 @@ export async function buildApp(services: Services, loggerInstance?: FastifyBaseL
   // JSON or a form, nothing else: a JSON body sent as text/plain answers 415 with what to send
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseForm(body as string)));
+  app.decorate('echoAuthToken', services.config.echoAuthToken);
+  if (services.config.corsOrigins.length > 0) app.addHook('onRequest', cors(services.config.corsOrigins));
   app.decorateRequest('authToken', null);
   app.decorateRequest('caller', null);
   app.decorateRequest('account', null);

@@ -26,6 +26,7 @@ import { SandboxEngine, whShow } from '../invoke/sandbox-engine.js';
 import { ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { StorageService, type PlanDoc } from '../storage/service.js';
 import { MOVE_DOC, type MoveDoc } from '../storage/move.js';
+import { RequestLog, type RequestDoc } from '../gateway/requests.js';
 import { readDesignDocs } from '../build/designdocs.js';
 import { compiledDesignDocs } from '../paths.js';
 import { startMainCouch, type MainCouch } from './main-couch.js';
@@ -33,6 +34,9 @@ import type { Services } from '../http/services.js';
 
 // how long open connections may hold a stop once every call under way is done
 const STOP_GRACE_MS = 5000;
+const LP_LEASE_GRACE_MS = 5000;
+// how often records that left the X-Request-ID window are deleted (at most every minute)
+const lpSweepMs = (config: Config) => Math.min(60_000, config.lpRequestWindowSeconds * 500);
 
 export interface Couchfn {
   app: FastifyInstance;
@@ -78,6 +82,8 @@ export async function createServices(config: Config, couchUrl: string, logger: L
     oauthClients: new OAuthClients(onMain<OAuthClientDoc>('oauth_clients')),
     engine: new EngineProbe(routing, config.engine === 'sandbox' ? config.sandboxIsolation : undefined),
     guessing: new GuessingLimit(config.authFailuresPerMinute),
+    // a repeat waits for a run under way up to its deadline, and a little more, before presuming its process gone
+    lpRequests: new RequestLog(onMain<RequestDoc>('lp_requests'), { windowMs: config.lpRequestWindowSeconds * 1000, leaseMs: config.invokeDeadlineMs + LP_LEASE_GRACE_MS }),
     storage: new StorageService(onMain<PlanDoc>('system_data'), onMain<MoveDoc>('system_data'), routing, {
       couchTimeoutMs: config.couchTimeoutMs, dbPrefix: config.dbPrefix, designDocs: () => readDesignDocs(compiledDesignDocs),
       log: { info: (msg) => logger.info(msg), warn: (msg, err) => logger.warn({ err }, msg) }
@@ -121,11 +127,15 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
         if (id === MOVE_DOC) services.storage.adoptOrphan().catch((err) => log.warn({ err }, 'storage move not taken over'));
       }
     });
+    const lpSweep = setInterval(() => {
+      services.lpRequests.sweep().catch((err) => log.warn({ err }, 'old LivePerson request records not swept'));
+    }, lpSweepMs(config)).unref();
     return {
       app, services, mainCouch, master: account, generatedMasterKey: generatedKey,
       async close() {
         // a move under way pauses first and is handed to another process (or this one, restarted)
         await services.storage.close();
+        clearInterval(lpSweep);
         await accountChanges.stop();
         await planChanges.stop();
         await clientChanges.stop();

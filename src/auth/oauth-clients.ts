@@ -16,6 +16,8 @@ export type Scope = (typeof SCOPES)[number];
 export interface OAuthClientDoc extends StoredDoc {
   name: string;
   scopes: Scope[];
+  /** lifetime of its tokens; the setting's when absent */
+  token_seconds?: number;
   pvt_type: 'oauth_client';
   pvt_account_id: string;
   pvt_secret_hash: string;
@@ -29,7 +31,7 @@ export class OAuthClients {
 
   constructor(private readonly db: CouchDatabase<OAuthClientDoc>) {}
 
-  async create(accountId: string, fields: { name: string; scopes: Scope[] }): Promise<{ doc: OAuthClientDoc; secret: string }> {
+  async create(accountId: string, fields: { name: string; scopes: Scope[]; token_seconds?: number }): Promise<{ doc: OAuthClientDoc; secret: string }> {
     const secret = randomBytes(32).toString('base64url');
     const now = gregorianNow();
     const doc = {

@@ -14,6 +14,7 @@ import type { StorageService } from '../storage/service.js';
 
 import type { GuessingLimit } from '../auth/guessing.js';
 import type { DatabaseNames } from '../couch/names.js';
+import type { RequestLog } from '../gateway/requests.js';
 
 export interface Services {
   config: Config;
@@ -32,4 +33,6 @@ export interface Services {
   /** the database of each role, prefixed (COUCHFN_DB_PREFIX) */
   names: DatabaseNames;
   guessing: GuessingLimit;
+  /** X-Request-IDs of the LivePerson gateway's invocations (exactly once under retries) */
+  lpRequests: RequestLog;
 }

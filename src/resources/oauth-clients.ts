@@ -30,8 +30,8 @@ export function oauthClientsResource(app: FastifyInstance, { oauthClients }: Ser
       status: 201,
       schema: { summary: 'Create an API client; its client_secret is shown this once', params: accountParams, body: requestBody(embedded(oauthClientSchema)) },
       handler: async (request) => {
-        const { name, scopes } = (request.body as { data: { name: string; scopes: Scope[] } }).data;
-        const { doc, secret } = await oauthClients.create(request.account!._id, { name, scopes });
+        const { name, scopes, token_seconds } = (request.body as { data: { name: string; scopes: Scope[]; token_seconds?: number } }).data;
+        const { doc, secret } = await oauthClients.create(request.account!._id, { name, scopes, ...(token_seconds ? { token_seconds } : {}) });
         return success(request, { ...clientView(doc), client_secret: secret });
       }
     }

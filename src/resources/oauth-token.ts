@@ -59,9 +59,10 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
         const beyond = asked.filter((s) => !client.scopes.includes(s));
         if (beyond.length > 0) return refuse(reply, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`, basic);
         const scope = [...new Set(asked)].join(' ');
-        const { token } = await tokens.issue(client.pvt_account_id, { scope, client_id: client._id }, config.oauthTokenSeconds);
+        const seconds = client.token_seconds ?? config.oauthTokenSeconds;
+        const { token } = await tokens.issue(client.pvt_account_id, { scope, client_id: client._id }, seconds);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-          .send({ access_token: token, token_type: 'Bearer', expires_in: config.oauthTokenSeconds, scope });
+          .send({ access_token: token, token_type: 'Bearer', expires_in: seconds, scope });
       }
     }
   });

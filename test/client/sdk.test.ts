@@ -2,7 +2,7 @@
 // event, isImplemented caching, typed errors, safe retries only.
 import test from 'ava';
 import type { AddressInfo } from 'node:net';
-import { Client, CouchfnError, FunctionError, type Metric } from '../../src/client/index.js';
+import { Client, CouchfnError, FunctionError, type Metric } from '@couchfn/client';
 import { openConnection } from '../../src/couch/connection.js';
 import { startApi, type Caller, type TestApi } from '../helpers/api.js';
 

@@ -47,8 +47,23 @@ test('an empty environment starts with the documented defaults', (t) => {
     oauthTokenSeconds: 900,
     authFailuresPerMinute: 10,
     accountCallsPerSecond: 0,
-    trustProxy: false
+    trustProxy: false,
+    tls: undefined,
+    lpGateway: true,
+    lpGatewayHost: undefined,
+    lpRequestWindowSeconds: 600,
+    echoAuthToken: true,
+    corsOrigins: []
   });
+});
+
+test('TLS files go in pairs; the LivePerson host has no port; CORS origins have no path', (t) => {
+  t.throws(() => loadConfig({ COUCHFN_TLS_CERT_FILE: 'cert.pem' }), { message: /^COUCHFN_TLS_CERT_FILE and COUCHFN_TLS_KEY_FILE go together/ });
+  t.deepEqual(loadConfig({ COUCHFN_TLS_CERT_FILE: 'c.pem', COUCHFN_TLS_KEY_FILE: 'k.pem' }).tls, { certFile: resolve('c.pem'), keyFile: resolve('k.pem') });
+  t.throws(() => loadConfig({ COUCHFN_LP_GATEWAY_HOST: 'fn.example.com:8443' }), { message: /^COUCHFN_LP_GATEWAY_HOST must be a host name without a port/ });
+  t.throws(() => loadConfig({ COUCHFN_CORS_ORIGINS: 'https://app.example.com/path' }), { message: /^COUCHFN_CORS_ORIGINS/ });
+  t.deepEqual(loadConfig({ COUCHFN_CORS_ORIGINS: 'https://a.example.com, http://b.example.com:3000' }).corsOrigins, ['https://a.example.com', 'http://b.example.com:3000']);
+  t.false(loadConfig({ COUCHFN_LP_GATEWAY: 'false', COUCHFN_ECHO_AUTH_TOKEN: 'false' }).lpGateway);
 });
 
 test('a log level pino does not know is refused, naming the variable', (t) => {

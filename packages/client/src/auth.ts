@@ -15,9 +15,19 @@ interface Token { value: string; expiresAt: number; lifetimeMs: number }
 const REFRESH_SHARE = 0.2;
 const REFRESH_MAX_MS = 60_000;
 
+// atob/btoa and TextEncoder, not Buffer: the same code runs in browsers
+function fromBase64Url(text: string): string {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(text.length / 4) * 4, '=');
+  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+}
+
+function toBase64(text: string): string {
+  return btoa(Array.from(new TextEncoder().encode(text), (b) => String.fromCharCode(b)).join(''));
+}
+
 function jwtExpiry(token: string): number {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp?: number };
+    const payload = JSON.parse(fromBase64Url(token.split('.')[1])) as { exp?: number };
     return (payload.exp ?? 0) * 1000;
   } catch {
     return 0;
@@ -73,7 +83,7 @@ export class Credentials {
       method: 'POST', signal,
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`
+        authorization: `Basic ${toBase64(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`)}`
       },
       body: form.toString()
     });

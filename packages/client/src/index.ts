@@ -55,6 +55,11 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.cause?.code;
 }
 
+function parsedJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try { return JSON.parse(text); } catch { return undefined; }
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Client {
@@ -164,7 +169,8 @@ export class Client {
         metric(undefined, undefined, error);
         throw error;
       }
-      const body: unknown = await res.json().catch(() => undefined);
+      const text = await res.text().catch(() => undefined);
+      const body = parsedJson(text);
       const requestId = (body as { request_id?: string } | undefined)?.request_id;
       if (res.status === 401 && this.credentials.refreshable && !refreshed) {
         // refused before anything ran: a fresh token may go again
@@ -179,6 +185,12 @@ export class Client {
           continue;
         }
         const error = errorOf(res.status, body, options.invocation === true);
+        metric(res.status, requestId, error);
+        throw error;
+      }
+      if (body === undefined || typeof body !== 'object' || body === null) {
+        // e.g. a proxy's HTML page with a 200: a typed error, not a TypeError further on
+        const error = new CouchfnError(`${operation} failed: the answer (${res.status}, ${res.headers.get('content-type') ?? 'no content type'}) is not couchfn's JSON`, res.status, 'invalid_response', requestId);
         metric(res.status, requestId, error);
         throw error;
       }
