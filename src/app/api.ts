@@ -16,6 +16,8 @@ import { oauthClientsResource } from '../resources/oauth-clients.js';
 import { oauthTokenResource } from '../resources/oauth-token.js';
 import { openapiResource } from '../resources/openapi.js';
 import { storageResource } from '../resources/storage.js';
+import { webhooksResource } from '../resources/webhooks.js';
+import { websocketsResource } from '../resources/websockets.js';
 import { version } from '../version.js';
 import { authenticate } from '../http/auth.js';
 import { failure } from '../http/envelope.js';
@@ -26,7 +28,7 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource
+  eventsResource, webhooksResource, websocketsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

@@ -12,6 +12,11 @@ import type { Invoker } from '../invoke/invoker.js';
 import type { StorageService } from '../storage/service.js';
 
 import type { GuessingLimit } from '../auth/guessing.js';
+import type { EventHub } from '../events/hub.js';
+import type { NetworkPolicy } from '../events/networks.js';
+import type { SocketRegistry } from '../events/sockets.js';
+import type { HookAttempts } from '../events/webhook-attempts.js';
+import type { WebhookStore } from '../events/webhooks.js';
 import type { DatabaseNames } from '../couch/names.js';
 
 export interface Services {
@@ -29,4 +34,11 @@ export interface Services {
   /** the database of each role, prefixed (COUCHFN_DB_PREFIX) */
   names: DatabaseNames;
   guessing: GuessingLimit;
+  webhooks: WebhookStore;
+  webhookAttempts: HookAttempts;
+  /** where webhooks may send requests (COUCHFN_WEBHOOK_ALLOWED_NETWORKS) */
+  networks: NetworkPolicy;
+  sockets: SocketRegistry;
+  /** live events: the changes feeds, webhook delivery, sockets */
+  hub: EventHub;
 }
