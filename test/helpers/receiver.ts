@@ -53,11 +53,11 @@ export class Receiver {
 }
 
 /** Polls until check() is truthy, at most `ms`. */
-export async function until<T>(check: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }

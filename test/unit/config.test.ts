@@ -43,8 +43,23 @@ test('an empty environment starts with the documented defaults', (t) => {
     oauthTokenSeconds: 900,
     authFailuresPerMinute: 10,
     accountCallsPerSecond: 0,
-    trustProxy: false
+    trustProxy: false,
+    webhookAllowedNetworks: ['public'],
+    webhookTimeoutMs: 10000,
+    webhookBackoffMs: 2000,
+    webhookDisableAfterFailures: 6,
+    webhookDisableWindowSeconds: 60,
+    eventsPollMs: 250,
+    websocketPort: 0,
+    websocketMaxBufferBytes: 1024 * 1024
   });
+});
+
+test('webhook networks are CIDRs or "public"; anything else is refused, naming the variable', (t) => {
+  t.deepEqual(loadConfig({ COUCHFN_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, public,fd00::/8,10.0.0.7' }).webhookAllowedNetworks, ['127.0.0.0/8', 'public', 'fd00::/8', '10.0.0.7']);
+  for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/8/1', 'fd00::/129']) {
+    t.throws(() => loadConfig({ COUCHFN_WEBHOOK_ALLOWED_NETWORKS: bad }), { message: /^COUCHFN_WEBHOOK_ALLOWED_NETWORKS must be comma-separated CIDRs/ }, bad);
+  }
 });
 
 test('a log level pino does not know is refused, naming the variable', (t) => {
