@@ -103,6 +103,7 @@ test.serial('PATCH moves the functions: all still listed and invoked, new ones l
   const duringId = await during;
 
   const listed = await api.call('GET', `/v2/accounts/${owner.accountId}/functions`, { token: owner.token });
+  t.true(Array.isArray(listed.body.data), listed.text);
   t.deepEqual(listed.body.data.map((f: { id: string }) => f.id).sort(), [...before, duringId].sort());
   t.is((await api.invoke(owner, before[0])).body.data.data.text, 'one');
   for (const id of [...before, duringId]) t.true(await storedOn(dedicated, id), `${id} is on the new server`);
