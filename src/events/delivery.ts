@@ -53,8 +53,9 @@ export class HookSender {
         method: method.toUpperCase() as 'GET', headers, body, dispatcher: this.agent,
         headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs)
       });
-      res.body.resume(); // nothing of the answer is kept; let the connection be reused
+      // nothing of the answer is read: a receiver cannot make this process read a large body
       res.body.on('error', () => undefined);
+      res.body.destroy();
       const success = method === 'put' ? res.statusCode === 201 || res.statusCode === 200 : res.statusCode === 200;
       return success ? { ok: true, status: res.statusCode } : { ok: false, status: res.statusCode, reason: 'bad response code' };
     } catch (err) {

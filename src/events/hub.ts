@@ -114,6 +114,11 @@ export class EventHub {
   /** An invocation as events (function.invoked, and function.failed for the
    * function's own faults), written to the log only when someone listens. */
   invoked(account: AccountDoc, functionId: string, call: CallRequest, outcome: Outcome, durationMs: number): void {
+    const invoked = functionRoutingKey('invoked', functionId);
+    const failed = functionRoutingKey('failed', functionId);
+    const wantsInvoked = this.wants('function.invoked', invoked, account._id, account.pvt_tree);
+    const wantsFailed = FUNCTION_FAULTS.has(outcome.kind) && this.wants('function.failed', failed, account._id, account.pvt_tree);
+    if (!wantsInvoked && !wantsFailed) return; // nobody listens: the hot path builds nothing
     const timestamp = new Date().toISOString();
     const name = this.parts.functions.knownName(functionId);
     const common = {
@@ -121,15 +126,13 @@ export class EventHub {
       ...(call.callId ? { call_id: call.callId } : {}), kind: outcome.kind, duration_ms: durationMs
     };
     const base = { account_id: account._id, account_tree: account.pvt_tree, timestamp };
-    const invoked = functionRoutingKey('invoked', functionId);
-    if (this.wants('function.invoked', invoked, account._id, account.pvt_tree)) {
+    if (wantsInvoked) {
       this.parts.log.publish({
         ...base, name: 'function.invoked', routing_key: invoked,
         data: { ...common, result: outcome.kind === 'success' ? 'success' : 'failure', ...(outcome.kind !== 'success' && outcome.reason ? { message: outcome.reason } : {}) }
       });
     }
-    const failed = functionRoutingKey('failed', functionId);
-    if (FUNCTION_FAULTS.has(outcome.kind) && this.wants('function.failed', failed, account._id, account.pvt_tree)) {
+    if (wantsFailed) {
       this.parts.log.publish({ ...base, name: 'function.failed', routing_key: failed, data: { ...common, message: outcome.reason ?? outcome.kind } });
     }
   }

@@ -60,9 +60,26 @@ export class SocketRegistry {
   private readonly revs = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private readonly expiry: NodeJS.Timeout;
+  /** every binding subscribed on an account, in any process: what an invocation asks, without a scan */
+  private bindingsByAccount = new Map<string, Set<string>>();
+
+  private reindex(): void {
+    const index = new Map<string, Set<string>>();
+    for (const session of this.sessions()) {
+      for (const s of session.subscriptions) {
+        const set = index.get(s.account_id) ?? new Set<string>();
+        set.add(s.binding);
+        index.set(s.account_id, set);
+      }
+    }
+    this.bindingsByAccount = index;
+  }
 
   constructor(private readonly db: CouchDatabase<SessionDoc>, private readonly node: string, private readonly onError: (msg: string, err: unknown) => void) {
-    this.timer = setInterval(() => { for (const id of this.local.keys()) this.persist(id); }, RENEW_MS);
+    this.timer = setInterval(() => {
+      for (const id of this.local.keys()) this.persist(id);
+      void this.removeExpired();
+    }, RENEW_MS);
     this.expiry = setInterval(() => this.expireTokens(), 1000);
     this.timer.unref();
     this.expiry.unref();
@@ -76,6 +93,7 @@ export class SocketRegistry {
   async load(): Promise<void> {
     const { rows } = await this.db.allDocs({ include_docs: true });
     for (const row of rows) if (row.doc?.pvt_type === 'websocket' && !this.local.has(row.id)) this.remote.set(row.id, row.doc);
+    this.reindex();
   }
 
   async refresh(id: string): Promise<void> {
@@ -83,6 +101,7 @@ export class SocketRegistry {
     const doc = await this.db.get(id);
     if (doc?.pvt_type === 'websocket') this.remote.set(id, doc);
     else this.remote.delete(id);
+    this.reindex();
   }
 
   open(session: LocalSession): void {
@@ -119,6 +138,7 @@ export class SocketRegistry {
 
   /** Writes the session's doc (or deletes it once the socket is gone), one write at a time per session. */
   private persist(id: string): void {
+    this.reindex();
     const previous = this.writes.get(id) ?? Promise.resolve();
     const write = previous.then(async () => {
       const session = this.local.get(id);
@@ -151,11 +171,12 @@ export class SocketRegistry {
     }
   }
 
-  /** Whether any socket, in any process, subscribes to such an event. */
+  /** Whether any socket, in any process, subscribes to such an event (a
+   * session whose process died counts until its lease runs out). */
   wants(routingKey: string, accountId: string): boolean {
-    for (const session of this.sessions()) {
-      if (session.subscriptions.some((s) => s.account_id === accountId && bindingMatches(s.binding, routingKey))) return true;
-    }
+    const bindings = this.bindingsByAccount.get(accountId);
+    if (!bindings) return false;
+    for (const binding of bindings) if (bindingMatches(binding, routingKey)) return true;
     return false;
   }
 
@@ -202,6 +223,17 @@ export class SocketRegistry {
       return bindings.length > 0 ? { id, node: session.node, bindings } : null;
     }
     return null;
+  }
+
+  /** Sessions a dead process left behind, well past their lease, are removed (by any process; a race is harmless). */
+  private async removeExpired(): Promise<void> {
+    const cutoff = Date.now() - LEASE_MS;
+    for (const doc of [...this.remote.values()]) {
+      if (doc.expires_at > cutoff || !doc._rev) continue;
+      await this.db.remove(doc._id, doc._rev).catch(() => undefined);
+      this.remote.delete(doc._id);
+    }
+    this.reindex();
   }
 
   /** Stops renewing; this process's sessions are removed. */

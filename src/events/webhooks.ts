@@ -63,6 +63,25 @@ export function hookTakes(hook: WebhookDoc, event: LiveEvent): boolean {
 export class WebhookStore {
   /** every hook of every account, by id */
   private readonly hooks = new Map<string, WebhookDoc>();
+  /** enabled hooks by their account: what an invocation asks, without a scan */
+  private byAccount = new Map<string, WebhookDoc[]>();
+
+  private reindex(): void {
+    const index = new Map<string, WebhookDoc[]>();
+    for (const hook of this.hooks.values()) {
+      if (hook.enabled === false) continue;
+      const list = index.get(hook.pvt_account_id) ?? [];
+      list.push(hook);
+      index.set(hook.pvt_account_id, list);
+    }
+    this.byAccount = index;
+  }
+
+  private put(id: string, doc: WebhookDoc | null): void {
+    if (doc) this.hooks.set(id, doc);
+    else this.hooks.delete(id);
+    this.reindex();
+  }
 
   constructor(readonly db: CouchDatabase<WebhookDoc>) {}
 
@@ -71,28 +90,30 @@ export class WebhookStore {
     const { rows } = await this.db.allDocs({ include_docs: true });
     this.hooks.clear();
     for (const row of rows) if (row.doc?.pvt_type === 'webhook') this.hooks.set(row.id, row.doc);
+    this.reindex();
   }
 
   /** A hook changed (the changes feed): read it again. */
   async refresh(id: string): Promise<void> {
     const doc = await this.db.get(id);
-    if (doc?.pvt_type === 'webhook') this.hooks.set(id, doc);
-    else this.hooks.delete(id);
+    this.put(id, doc?.pvt_type === 'webhook' ? doc : null);
+  }
+
+  /** The enabled hooks of the account and of its ancestors, from the index. */
+  private candidates(accountId: string, tree: string[]): WebhookDoc[] {
+    return [accountId, ...tree].flatMap((id) => this.byAccount.get(id) ?? []);
   }
 
   /** The hooks that take the event, from the index (no read). */
   matching(event: LiveEvent): WebhookDoc[] {
-    return [...this.hooks.values()].filter((hook) => hookTakes(hook, event));
+    return this.candidates(event.account_id, event.account_tree).filter((hook) => hookTakes(hook, event));
   }
 
   /** Whether some enabled hook would take an event of this name in this account (before writing it). */
   wants(name: string, accountId: string, tree: string[]): boolean {
     const hook = hookOf(name);
-    for (const h of this.hooks.values()) {
-      if (h.enabled === false || (h.hook !== 'all' && h.hook !== hook)) continue;
-      if (h.pvt_account_id === accountId || (h.include_subaccounts === true && tree.includes(h.pvt_account_id))) return true;
-    }
-    return false;
+    return this.candidates(accountId, tree).some((h) => (h.hook === 'all' || h.hook === hook)
+      && (h.pvt_account_id === accountId || h.include_subaccounts === true));
   }
 
   /** From the index: the hook as last seen. */
@@ -121,13 +142,13 @@ export class WebhookStore {
     const saved = { ...doc, pvt_modified: gregorianNow() };
     const rev = await this.db.put(saved);
     const stored = { ...saved, _rev: rev };
-    this.hooks.set(doc._id, stored);
+    this.put(doc._id, stored);
     return stored;
   }
 
   async remove(doc: WebhookDoc): Promise<void> {
     await this.db.remove(doc._id, doc._rev!);
-    this.hooks.delete(doc._id);
+    this.put(doc._id, null);
   }
 
   /** Re-enables the account's hooks the disabler stopped; returns their ids. */
@@ -142,6 +163,7 @@ export class WebhookStore {
       const doc = docs.find((d) => d._id === r.id)!;
       this.hooks.set(r.id, { ...doc, _rev: r.rev });
     }
+    this.reindex();
     return done.map((r) => r.id);
   }
 }
