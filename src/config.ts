@@ -154,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookBackoffMs: integer(env, 'COUCHFN_WEBHOOK_BACKOFF_MS', 2000, 0, 60000),
     webhookDisableAfterFailures: integer(env, 'COUCHFN_WEBHOOK_DISABLE_AFTER_FAILURES', 6, 0, 1000),
     webhookDisableWindowSeconds: integer(env, 'COUCHFN_WEBHOOK_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
-    eventsPollMs: integer(env, 'COUCHFN_EVENTS_POLL_MS', 250, 20, 10000),
+    eventsPollMs: integer(env, 'COUCHFN_EVENTS_POLL_MS', 500, 20, 10000),
     websocketPort: integer(env, 'COUCHFN_WEBSOCKET_PORT', 0, 0, 65535),
     websocketMaxBufferBytes: integer(env, 'COUCHFN_WEBSOCKET_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustProxy: !env.COUCHFN_TRUST_PROXY ? false : env.COUCHFN_TRUST_PROXY === 'true' ? true : env.COUCHFN_TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean)

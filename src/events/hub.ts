@@ -50,9 +50,11 @@ export class EventHub {
     const { hooks, sockets, main, names, pollMs, onError } = this.parts;
     await hooks.load();
     await sockets.load();
+    // hooks and sockets change seldom: their feeds need not be read as often as the events'
+    const metaMs = Math.max(pollMs, 1000);
     this.followers.push(
-      new ChangesFollower(main, names.webhooks, { intervalMs: pollMs, onChange: (id) => { void hooks.refresh(id).catch((err) => onError('webhook not reloaded', err)); }, onReset: () => { void hooks.load().catch(() => undefined); } }),
-      new ChangesFollower(main, names.websockets, { intervalMs: pollMs, onChange: (id) => { void sockets.refresh(id).catch(() => undefined); }, onReset: () => { void sockets.load().catch(() => undefined); } })
+      new ChangesFollower(main, names.webhooks, { intervalMs: metaMs, onChange: (id) => { void hooks.refresh(id).catch((err) => onError('webhook not reloaded', err)); }, onReset: () => { void hooks.load().catch(() => undefined); } }),
+      new ChangesFollower(main, names.websockets, { intervalMs: metaMs, onChange: (id) => { void sockets.refresh(id).catch(() => undefined); }, onReset: () => { void sockets.load().catch(() => undefined); } })
     );
     const functionsStart = await this.startingPoint('functions', this.parts.functionsConnection().id);
     this.functionEvents = new FunctionEvents(this.parts.tree, functionsStart.at);

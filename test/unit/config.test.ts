@@ -49,7 +49,7 @@ test('an empty environment starts with the documented defaults', (t) => {
     webhookBackoffMs: 2000,
     webhookDisableAfterFailures: 6,
     webhookDisableWindowSeconds: 60,
-    eventsPollMs: 250,
+    eventsPollMs: 500,
     websocketPort: 0,
     websocketMaxBufferBytes: 1024 * 1024
   });
