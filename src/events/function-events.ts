@@ -32,7 +32,9 @@ export class FunctionEvents {
     const last = this.seen.get(doc._id);
     this.seen.set(doc._id, Math.max(latest, last ?? 0));
     const history = doc.pvt_history ?? [];
-    let entries = history.filter((e) => (last !== undefined ? e.n > last : Date.parse(e.at) >= this.notBefore - 1000) && e.n <= latest);
+    // a minute's slack for clocks and for the time between reading a batch and
+    // writing its checkpoint: an entry read twice finds its delivery claimed
+    let entries = history.filter((e) => (last !== undefined ? e.n > last : Date.parse(e.at) >= this.notBefore - 60_000) && e.n <= latest);
     // a write straight to CouchDB left no entry
     if (!history.some((e) => e.n === latest) && (last === undefined || latest > last)) {
       entries = [...entries, { n: latest, at: new Date().toISOString(), action: change.deleted || doc._deleted ? 'doc_deleted' : latest === 1 ? 'doc_created' : 'doc_edited' }];

@@ -99,6 +99,6 @@ test('a function\'s events come from its history: two writes seen as one change 
   const direct = await events.eventsOf({ id: FN, seq: 4, rev: '3-c', doc: { ...disabled, _rev: '3-c', name: 'g' } });
   t.deepEqual(direct.map((e) => [e.name, e.data.name]), [['object.doc_edited.function', 'g']]);
   // entries from before the checkpoint are not read again
-  const later = new FunctionEvents(async () => [], Date.now() + 60_000);
+  const later = new FunctionEvents(async () => [], Date.now() + 120_000);
   t.deepEqual(await later.eventsOf({ id: FN, seq: 2, rev: '2-b', doc: { ...disabled, _rev: '2-b' } }), []);
 });
