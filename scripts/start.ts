@@ -22,6 +22,17 @@ try {
   fail(new Error(`the REST API cannot listen on ${config.host}:${config.port}${taken ? ': the port is taken; set COUCHFN_PORT to another' : `: ${(err as Error).message}`}`));
 }
 
+let websocketLine = '';
+if (config.websocketPort) {
+  try {
+    const port = await couchfn.websockets.listen(config.websocketPort, config.host);
+    websocketLine = `\n  Websockets ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/v2/websocket (COUCHFN_WEBSOCKET_PORT)`;
+  } catch (err) {
+    await couchfn.close();
+    fail(new Error(`the websocket port ${config.websocketPort} cannot be used (COUCHFN_WEBSOCKET_PORT): ${(err as Error).message}`));
+  }
+}
+
 const couch = new URL(couchfn.mainCouch.url);
 // the admin password stays in its file: the banner shows how to read it, never the password
 const adminPath = join(config.dataDir, 'admin.json');
@@ -38,6 +49,7 @@ console.log(`
 couchfn is running.
   Console    ${api}/console/   (sign in with an API key)
   REST API   ${api}/v2   (OpenAPI: ${api}/v2/openapi.json)
+  Live events ws${api.slice(4)}/v2/websocket, webhooks at ${api}/v2/accounts/<id>/webhooks${websocketLine}
   CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
   Master account ${couchfn.master._id}
 ${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one printed at first start, or COUCHFN_MASTER_API_KEY\n'}

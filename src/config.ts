@@ -1,5 +1,6 @@
 // Settings from the environment, checked once at start: a bad value stops
 // the start with one line that names it.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** CouchDB's rule for a database name's start, kept for the whole prefix. */
@@ -70,6 +71,22 @@ export interface Config {
   echoAuthToken: boolean;
   /** browser origins the API sends CORS headers to ('*': any) */
   corsOrigins: string[];
+  /** where webhooks may send requests: CIDRs, and `public` for every public address (the default) */
+  webhookAllowedNetworks: string[];
+  /** how long one webhook request may take */
+  webhookTimeoutMs: number;
+  /** the first retry's delay; each next one waits twice as long */
+  webhookBackoffMs: number;
+  /** a hook is disabled after this many failed requests... (0: never) */
+  webhookDisableAfterFailures: number;
+  /** ...within this many seconds */
+  webhookDisableWindowSeconds: number;
+  /** how often each process reads the changes feeds events come from */
+  eventsPollMs: number;
+  /** a second port for websockets only, as Kazoo's blackhole on 5555 (0: none; /v2/websocket on the API port always works) */
+  websocketPort: number;
+  /** what may wait unsent on one websocket before it is cut off */
+  websocketMaxBufferBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +117,23 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   if (raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
   throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
+}
+
+/** COUCHFN_WEBHOOK_ALLOWED_NETWORKS: CIDRs (a bare address is one host) and the word `public`. */
+function networks(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.COUCHFN_WEBHOOK_ALLOWED_NETWORKS;
+  if (raw === undefined || raw.trim() === '') return ['public'];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    if (item === 'public') continue;
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(`COUCHFN_WEBHOOK_ALLOWED_NETWORKS must be comma-separated CIDRs (127.0.0.0/8, fd00::/8) or "public", not "${item}"`);
+    }
+  }
+  return list;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,6 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
     authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
     accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000),
+    webhookAllowedNetworks: networks(env),
+    webhookTimeoutMs: integer(env, 'COUCHFN_WEBHOOK_TIMEOUT_MS', 10000, 100, 60000),
+    webhookBackoffMs: integer(env, 'COUCHFN_WEBHOOK_BACKOFF_MS', 2000, 0, 60000),
+    webhookDisableAfterFailures: integer(env, 'COUCHFN_WEBHOOK_DISABLE_AFTER_FAILURES', 6, 0, 1000),
+    webhookDisableWindowSeconds: integer(env, 'COUCHFN_WEBHOOK_DISABLE_WINDOW_SECONDS', 60, 1, 86400),
+    eventsPollMs: integer(env, 'COUCHFN_EVENTS_POLL_MS', 500, 20, 10000),
+    websocketPort: integer(env, 'COUCHFN_WEBSOCKET_PORT', 0, 0, 65535),
+    websocketMaxBufferBytes: integer(env, 'COUCHFN_WEBSOCKET_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustProxy: !env.COUCHFN_TRUST_PROXY ? false : env.COUCHFN_TRUST_PROXY === 'true' ? true : env.COUCHFN_TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean),
     ...gatewaySettings(env)
   };

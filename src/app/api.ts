@@ -21,6 +21,8 @@ import { storageResource } from '../resources/storage.js';
 import { livepersonGateway } from '../resources/liveperson/index.js';
 import { cors } from '../http/cors.js';
 import { tlsOptions } from './tls.js';
+import { webhooksResource } from '../resources/webhooks.js';
+import { websocketsResource } from '../resources/websockets.js';
 import { version } from '../version.js';
 import { authenticate } from '../http/auth.js';
 import { failure } from '../http/envelope.js';
@@ -31,8 +33,8 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource,
-  functionValidationResource, livepersonGateway
+  eventsResource, webhooksResource, websocketsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource,
+  openapiResource, functionValidationResource, livepersonGateway
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

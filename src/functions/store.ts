@@ -8,6 +8,50 @@ import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
 import { badIdentifier } from '../errors.js';
 
 
+/** One write of a function, kept in the doc itself (the last HISTORY_LIMIT):
+ * the changes feed shows only a doc's latest revision, so events derived from
+ * it read what happened since the revision they saw last from here. */
+export interface HistoryEntry {
+  /** the revision number this write made */
+  n: number;
+  action: 'doc_created' | 'doc_edited' | 'doc_deleted';
+  /** ISO 8601 */
+  at: string;
+  /** the write disabled or enabled the function */
+  state?: 'disabled' | 'enabled';
+  /** disabled: why, and by whom ("auto" or "owner") */
+  reason?: string;
+  by?: string;
+}
+
+export const HISTORY_LIMIT = 20;
+
+/** The number of a CouchDB revision ("3-abc" -> 3; none -> 0). */
+export const revisionNumber = (rev: string | undefined) => (rev ? Number.parseInt(rev, 10) || 0 : 0);
+
+/** The doc with this write's entry added to its history. */
+export function withHistory<D extends { _rev?: string; pvt_history?: HistoryEntry[]; enabled?: boolean; pvt_disable_reason?: string; pvt_disabled_by?: string }>(
+  next: D, previous: D | null, action: HistoryEntry['action']
+): D {
+  const entry: HistoryEntry = { n: revisionNumber(previous?._rev) + 1, action, at: new Date().toISOString() };
+  const wasEnabled = previous ? previous.enabled !== false : true;
+  const isEnabled = next.enabled !== false;
+  if (previous && action === 'doc_edited' && wasEnabled !== isEnabled) {
+    entry.state = isEnabled ? 'enabled' : 'disabled';
+    if (!isEnabled) {
+      entry.by = next.pvt_disabled_by ?? 'owner';
+      if (next.pvt_disable_reason) entry.reason = next.pvt_disable_reason;
+    }
+  }
+  return { ...next, pvt_history: [...(previous?.pvt_history ?? next.pvt_history ?? []), entry].slice(-HISTORY_LIMIT) };
+}
+
+/** What a deleted function leaves: a tombstone that still says whose it was. */
+export function tombstone(doc: FunctionDoc): FunctionDoc {
+  const dead = { _id: doc._id, _rev: doc._rev, _deleted: true, pvt_type: 'function', pvt_account_id: doc.pvt_account_id, name: doc.name } as unknown as FunctionDoc;
+  return withHistory(dead, doc, 'doc_deleted');
+}
+
 export interface FunctionDoc extends StoredDoc {
   name: string;
   function_js: string;
@@ -22,6 +66,7 @@ export interface FunctionDoc extends StoredDoc {
   pvt_disabled_at?: string;
   /** failures before this time no longer count towards auto-disable */
   pvt_enabled_at?: string;
+  pvt_history?: HistoryEntry[];
 }
 
 export interface FunctionSummary {
@@ -67,7 +112,7 @@ function matches(value: ListingValue, filters: Record<string, string>): boolean 
 }
 
 export class FunctionStore {
-  private readonly owners = new LRUCache<string, string>({ max: OWNER_CACHE_LIMIT });
+  private readonly owners = new LRUCache<string, { accountId: string; name: string }>({ max: OWNER_CACHE_LIMIT });
   /** whole documents, for an engine that runs them itself; kept current by
    * this process's writes and, for the others', by forget() from the changes feed */
   private readonly docs = new LRUCache<string, FunctionDoc>({
@@ -79,14 +124,15 @@ export class FunctionStore {
     this.db = new CouchDatabase(() => routing.functions(), database);
   }
 
-  private remember(id: string, accountId: string): void {
-    this.owners.set(id, accountId);
+  /** Remembers a function's owner and name (a write or the changes feed saw it). */
+  remember(doc: Pick<FunctionDoc, '_id' | 'pvt_account_id' | 'name'>): void {
+    this.owners.set(doc._id, { accountId: doc.pvt_account_id, name: doc.name });
   }
 
   /** The account that owns function `id`, or null when there is no such function. */
   async owner(id: string): Promise<string | null> {
     const known = this.owners.get(id);
-    if (known) return known;
+    if (known) return known.accountId;
     const doc = await this.read(id);
     return doc?.pvt_account_id ?? null;
   }
@@ -100,16 +146,25 @@ export class FunctionStore {
     return doc;
   }
 
+  /** A function's name, when this process knows it (no read). */
+  knownName(id: string): string | undefined {
+    return this.owners.get(id)?.name;
+  }
+
   /** Another process changed function `id` (or every function, after a gap in the feed). */
   forget(id?: string): void {
-    if (id === undefined) this.docs.clear();
-    else this.docs.delete(id);
+    if (id === undefined) {
+      this.docs.clear();
+      return;
+    }
+    this.docs.delete(id);
+    this.owners.delete(id);
   }
 
   private async read(id: string): Promise<FunctionDoc | null> {
     const doc = await this.db.get(id);
     if (doc?.pvt_type !== 'function') return null;
-    this.remember(id, doc.pvt_account_id);
+    this.remember(doc);
     return doc;
   }
 
@@ -126,11 +181,12 @@ export class FunctionStore {
       ...fields, _id: newId(), pvt_type: 'function', pvt_account_id: accountId,
       pvt_account_db: this.database, pvt_created: now, pvt_modified: now, pvt_vsn: '1'
     } as unknown as FunctionDoc;
-    return this.write(doc);
+    return this.write(withHistory(doc, null, 'doc_created'));
   }
 
-  async save(doc: FunctionDoc): Promise<FunctionDoc> {
-    return this.write({ ...doc, pvt_modified: gregorianNow() });
+  /** Writes `doc` over `previous` (the revision it replaces), noting in its history whether it disabled or enabled it. */
+  async save(doc: FunctionDoc, previous: FunctionDoc): Promise<FunctionDoc> {
+    return this.write(withHistory({ ...doc, pvt_modified: gregorianNow() }, previous, 'doc_edited'));
   }
 
   private async write(doc: FunctionDoc): Promise<FunctionDoc> {
@@ -139,13 +195,14 @@ export class FunctionStore {
     const rev = await this.db.put(doc);
     // again: a read while the write was under way may have cached the old revision
     this.docs.delete(doc._id);
-    this.remember(doc._id, doc.pvt_account_id);
+    this.remember(doc);
     return { ...doc, _rev: rev };
   }
 
+  /** Deletes the function, leaving a tombstone that names its owner (for the doc_deleted event). */
   async remove(doc: FunctionDoc): Promise<void> {
     await this.routing.writable();
-    await this.db.remove(doc._id, doc._rev!);
+    await this.db.put(tombstone(doc));
     this.owners.delete(doc._id);
     this.docs.delete(doc._id);
   }
@@ -191,7 +248,7 @@ export class FunctionStore {
     const now = new Date().toISOString();
     const docs = rows.map((row) => row.doc!)
       .filter((doc) => doc && doc.enabled === false && doc.pvt_disabled_by === 'auto')
-      .map((doc) => enabledAgain(doc, now));
+      .map((doc) => withHistory({ ...enabledAgain(doc, now), pvt_modified: gregorianNow() }, doc, 'doc_edited'));
     if (docs.length === 0) return [];
     await this.routing.writable();
     const results = await this.db.bulk(docs);
@@ -201,11 +258,10 @@ export class FunctionStore {
 
   /** Deletes every function of an account (when the account is deleted). */
   async removeAll(accountId: string): Promise<number> {
-    const rows = await this.accountRows(accountId, false);
+    const rows = await this.accountRows(accountId, true);
     if (rows.length === 0) return 0;
-    const { rows: revs } = await this.db.allDocs({ keys: rows.map((r) => r.id) });
     await this.routing.writable();
-    const deletions = revs.filter((r) => r.value && !r.value.deleted).map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
+    const deletions = rows.filter((r) => r.doc).map((r) => tombstone(r.doc!));
     await this.db.bulk(deletions);
     for (const { _id } of deletions) { this.owners.delete(_id); this.docs.delete(_id); }
     return deletions.length;

@@ -13,6 +13,11 @@ import type { FunctionEngine } from '../invoke/engine.js';
 import type { StorageService } from '../storage/service.js';
 
 import type { GuessingLimit } from '../auth/guessing.js';
+import type { EventHub } from '../events/hub.js';
+import type { NetworkPolicy } from '../events/networks.js';
+import type { SocketRegistry } from '../events/sockets.js';
+import type { HookAttempts } from '../events/webhook-attempts.js';
+import type { WebhookStore } from '../events/webhooks.js';
 import type { DatabaseNames } from '../couch/names.js';
 import type { RequestLog } from '../gateway/requests.js';
 
@@ -35,4 +40,11 @@ export interface Services {
   guessing: GuessingLimit;
   /** X-Request-IDs of the LivePerson gateway's invocations (exactly once under retries) */
   lpRequests: RequestLog;
+  webhooks: WebhookStore;
+  webhookAttempts: HookAttempts;
+  /** where webhooks may send requests (COUCHFN_WEBHOOK_ALLOWED_NETWORKS) */
+  networks: NetworkPolicy;
+  sockets: SocketRegistry;
+  /** live events: the changes feeds, webhook delivery, sockets */
+  hub: EventHub;
 }

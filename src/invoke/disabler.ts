@@ -31,7 +31,7 @@ export class AutoDisabler {
       if (faults.length < afterFailures) return;
       const reason = `too many failed attempts: ${faults.length} failures within ${windowSeconds} s; last: ${faults[0].error ?? faults[0].kind}`;
       try {
-        await this.functions.save({ ...doc, enabled: false, pvt_disable_reason: reason, pvt_disabled_by: 'auto', pvt_disabled_at: new Date().toISOString() } as FunctionDoc);
+        await this.functions.save({ ...doc, enabled: false, pvt_disable_reason: reason, pvt_disabled_by: 'auto', pvt_disabled_at: new Date().toISOString() } as FunctionDoc, doc);
         return;
       } catch (err) {
         if (!(err instanceof CouchError && err.status === 409)) throw err; // changed meanwhile: look again

@@ -17,9 +17,16 @@ export interface InvokeOptions extends RunLimits { maxCallBytes: number }
 /** A call to run: its Kazoo query string and, for the attempt log, its Call-ID. */
 export interface CallRequest { query: string; callId?: string }
 
+/** Told of every call that reached the engine (live events); must not throw or wait. */
+export type RunObserver = (account: AccountDoc, functionId: string, call: CallRequest, outcome: Outcome, durationMs: number) => void;
+
+// what the engine never ran: the caller's mistakes and a full account
+const NOT_RUN = new Set(['not_found', 'disabled', 'busy', 'account_disabled', 'too_large']);
+
 export class Invoker {
   /** runs, and their recording, not finished yet: a graceful stop waits for them */
   private readonly underWay = new Set<Promise<unknown>>();
+  private observer?: RunObserver;
 
   constructor(
     private readonly functions: FunctionStore,
@@ -30,6 +37,10 @@ export class Invoker {
     private readonly rate: CallRate,
     private readonly onError: (err: unknown) => void
   ) {}
+
+  observe(observer: RunObserver): void {
+    this.observer = observer;
+  }
 
   run(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
     return this.track(this.runNow(account, functionId, call));
@@ -51,7 +62,9 @@ export class Invoker {
     if (refused) return refused;
     const started = performance.now();
     const outcome = await this.engine().run(functionId, call.query, this.options);
-    this.record(account._id, functionId, call, outcome, Math.round(performance.now() - started));
+    const duration = Math.round(performance.now() - started);
+    this.record(account._id, functionId, call, outcome, duration);
+    if (this.observer && !NOT_RUN.has(outcome.kind)) this.observer(account, functionId, call, outcome, duration);
     return outcome;
   }
 

@@ -57,7 +57,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     assertCurrent(request, current);
     checkFunction(fields, config.maxFunctionBytes, schemaChecked);
     const next = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
-    const saved = await functions.save(next);
+    const saved = await functions.save(next, current);
     return success(request, functionView(saved), { revision: saved._rev });
   };
   const current = (request: FastifyRequest) => {

@@ -123,6 +123,7 @@ test.serial('PATCH answers 202 once the target is checked, moves the functions a
 
   t.true(await eventually(() => storedOn(dedicated, duringId), 10_000), 'the function written during the move was caught up');
   const listed = await api.call('GET', `/v2/accounts/${owner.accountId}/functions`, { token: owner.token });
+  t.true(Array.isArray(listed.body.data), listed.text);
   t.deepEqual(listed.body.data.map((f: { id: string }) => f.id).sort(), [...before, duringId].sort());
   t.is((await api.invoke(owner, before[0])).body.data.data.text, 'one');
   for (const id of [...before, duringId]) t.true(await storedOn(dedicated, id), `${id} is on the new server`);

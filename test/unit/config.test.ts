@@ -53,7 +53,15 @@ test('an empty environment starts with the documented defaults', (t) => {
     lpGatewayHost: undefined,
     lpRequestWindowSeconds: 600,
     echoAuthToken: true,
-    corsOrigins: []
+    corsOrigins: [],
+    webhookAllowedNetworks: ['public'],
+    webhookTimeoutMs: 10000,
+    webhookBackoffMs: 2000,
+    webhookDisableAfterFailures: 6,
+    webhookDisableWindowSeconds: 60,
+    eventsPollMs: 500,
+    websocketPort: 0,
+    websocketMaxBufferBytes: 1024 * 1024
   });
 });
 
@@ -64,6 +72,13 @@ test('TLS files go in pairs; the LivePerson host has no port; CORS origins have 
   t.throws(() => loadConfig({ COUCHFN_CORS_ORIGINS: 'https://app.example.com/path' }), { message: /^COUCHFN_CORS_ORIGINS/ });
   t.deepEqual(loadConfig({ COUCHFN_CORS_ORIGINS: 'https://a.example.com, http://b.example.com:3000' }).corsOrigins, ['https://a.example.com', 'http://b.example.com:3000']);
   t.false(loadConfig({ COUCHFN_LP_GATEWAY: 'false', COUCHFN_ECHO_AUTH_TOKEN: 'false' }).lpGateway);
+});
+
+test('webhook networks are CIDRs or "public"; anything else is refused, naming the variable', (t) => {
+  t.deepEqual(loadConfig({ COUCHFN_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, public,fd00::/8,10.0.0.7' }).webhookAllowedNetworks, ['127.0.0.0/8', 'public', 'fd00::/8', '10.0.0.7']);
+  for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/8/1', 'fd00::/129']) {
+    t.throws(() => loadConfig({ COUCHFN_WEBHOOK_ALLOWED_NETWORKS: bad }), { message: /^COUCHFN_WEBHOOK_ALLOWED_NETWORKS must be comma-separated CIDRs/ }, bad);
+  }
 });
 
 test('a log level pino does not know is refused, naming the variable', (t) => {
