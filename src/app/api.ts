@@ -16,6 +16,10 @@ import { oauthClientsResource } from '../resources/oauth-clients.js';
 import { oauthTokenResource } from '../resources/oauth-token.js';
 import { openapiResource } from '../resources/openapi.js';
 import { storageResource } from '../resources/storage.js';
+import { accountResellerResource } from '../resources/account-reseller.js';
+import { functionVersionsResource } from '../resources/function-versions.js';
+import { globalFunctionsResource } from '../resources/global-functions.js';
+import { installationsResource } from '../resources/installations.js';
 import { version } from '../version.js';
 import { authenticate } from '../http/auth.js';
 import { failure } from '../http/envelope.js';
@@ -26,7 +30,8 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
-  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource
+  eventsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource, openapiResource,
+  accountResellerResource, functionVersionsResource, installationsResource, globalFunctionsResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

@@ -15,6 +15,9 @@ import { ensureDatabase } from '../couch/deploy.js';
 import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
 import { FunctionStore } from '../functions/store.js';
+import { FunctionVersions } from '../functions/versions.js';
+import { GlobalFunctions } from '../globals/catalog.js';
+import { Installations, type InstallationDoc } from '../globals/installations.js';
 import { databaseNames, type DatabaseRole } from '../couch/names.js';
 import { buildApp } from './api.js';
 import { AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
@@ -52,13 +55,18 @@ export async function createServices(config: Config, couchUrl: string, log: (err
   const attempts = new AttemptLog(onMain<AttemptsDoc>('function_attempts'), { cap: config.attemptsPerFunction, recordSuccesses: config.recordSuccesses }, log);
   const disabler = new AutoDisabler(functions, { afterFailures: config.disableAfterFailures, windowSeconds: config.disableWindowSeconds });
   const engine = new ShowEngine(() => routing.functions(), names.functions);
+  const accounts = new AccountDirectory(onMain<AccountDoc>('accounts'), system);
+  const globals = new GlobalFunctions(functions, accounts, new Installations(onMain<InstallationDoc>('function_installations')));
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes
-  }, new CallRate(config.accountCallsPerSecond), log);
+  }, new CallRate(config.accountCallsPerSecond), log, globals);
   return {
     config,
     routing,
-    accounts: new AccountDirectory(onMain<AccountDoc>('accounts'), system),
+    accounts,
+    versions: new FunctionVersions(routing, names.functions),
+    globals,
+    globalRate: new CallRate(config.globalCallsPerSecond),
     names,
     tokens: await Tokens.load(system),
     functions,

@@ -25,7 +25,12 @@ export interface CouchRequest {
   maxBytes?: number;
 }
 
-export interface CouchAnswer { status: number; text: string }
+export interface CouchAnswer {
+  status: number;
+  text: string;
+  /** response headers, names in lower case (a show may set its own) */
+  headers?: Record<string, string | string[] | undefined>;
+}
 
 // View parameters CouchDB reads as JSON even when they are strings.
 const JSON_PARAMS = new Set(['key', 'keys', 'startkey', 'endkey', 'start_key', 'end_key']);
@@ -89,7 +94,7 @@ export async function send(connection: Connection, request: CouchRequest): Promi
     throw noAnswer(err, connection, timeoutMs);
   }
   if (text === null) throw new CouchError(res.statusCode, 'too_large', `the answer is larger than ${request.maxBytes} bytes`);
-  return { status: res.statusCode, text };
+  return { status: res.statusCode, text, headers: res.headers };
 }
 
 /** An answer's JSON, or undefined when it is not JSON. */

@@ -6,12 +6,14 @@ import type { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
+import type { FunctionVersions } from '../functions/versions.js';
+import type { GlobalFunctions } from '../globals/catalog.js';
 import type { AttemptLog } from '../invoke/attempts.js';
 import type { EventDispatcher } from '../invoke/events.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { StorageService } from '../storage/service.js';
 
-import type { GuessingLimit } from '../auth/guessing.js';
+import type { CallRate, GuessingLimit } from '../auth/guessing.js';
 import type { DatabaseNames } from '../couch/names.js';
 
 export interface Services {
@@ -29,4 +31,10 @@ export interface Services {
   /** the database of each role, prefixed (COUCHFN_DB_PREFIX) */
   names: DatabaseNames;
   guessing: GuessingLimit;
+  /** published versions of functions, and which one runs */
+  versions: FunctionVersions;
+  /** resellers' global functions and their installations */
+  globals: GlobalFunctions;
+  /** calls of the public route, per reseller (COUCHFN_GLOBAL_CALLS_PER_SECOND) */
+  globalRate: CallRate;
 }

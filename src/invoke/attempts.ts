@@ -17,6 +17,10 @@ export interface Attempt {
   error?: string;
   duration_ms: number;
   call_id?: string;
+  /** the published version that ran, for functions that have versions */
+  version?: string;
+  /** a reseller's global function: the account it ran for (null: none) */
+  account_id?: string | null;
 }
 
 export interface AttemptsDoc {

@@ -18,6 +18,8 @@ export interface Outcome {
   reason?: string;
   /** busy: when to try again, in seconds */
   retryAfter?: number;
+  /** the published version that ran (the show's X-Function-Version), for functions that have versions */
+  version?: string;
 }
 
 /** The show's answer (status and JSON body) as an outcome. */

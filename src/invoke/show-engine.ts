@@ -12,11 +12,15 @@ export class ShowEngine implements FunctionEngine {
 
   async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
     try {
-      const { status, text } = await send(this.connection(), {
+      const { status, text, headers } = await send(this.connection(), {
         path: `${encodeURIComponent(this.database)}/_design/functions/_show/wh/${docPath(functionId)}`,
         query, timeoutMs: limits.deadlineMs, maxBytes: limits.maxResultBytes
       });
-      return classifyShow(status, text);
+      const outcome = classifyShow(status, text);
+      // the version whose code ran, read from the same answer: no second request
+      const version = headers?.['x-function-version'];
+      if (typeof version === 'string') outcome.version = version;
+      return outcome;
     } catch (err) {
       if (!(err instanceof CouchError)) throw err;
       if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };

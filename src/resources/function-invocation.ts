@@ -30,15 +30,25 @@ const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: stri
 };
 
 export function outcomeError(functionId: string, outcome: Outcome): ApiError {
-  return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
+  const error = ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
+  if (outcome.version) error.headers[VERSION_HEADER] = outcome.version;
+  return error;
+}
+
+/** Which published version ran, on every answer of a function that has versions. */
+export const VERSION_HEADER = 'x-function-version';
+
+/** The callflow of a successful outcome (the version header set), or the error it answers. */
+export function callflowOf(reply: FastifyReply, functionId: string, outcome: Outcome): string {
+  if (outcome.kind !== 'success') throw outcomeError(functionId, outcome);
+  if (outcome.version) void reply.header(VERSION_HEADER, outcome.version);
+  return outcome.callflow!;
 }
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, query: string, callId: string | undefined): Promise<string> => {
+  const run = async (request: FastifyRequest, reply: FastifyReply, query: string, callId: string | undefined): Promise<string> => {
     const { functionId } = request.params as { functionId: string };
-    const outcome = await invoker.run(request.account!, functionId, { query, callId });
-    if (outcome.kind !== 'success') throw outcomeError(functionId, outcome);
-    return outcome.callflow!;
+    return callflowOf(reply, functionId, await invoker.run(request.account!, functionId, { query, callId }));
   };
   const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
@@ -47,7 +57,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     const malformed = malformedQuery(raw);
     if (malformed) throw invalidRequest(malformed);
     const query = withoutAuthToken(raw, request.authToken);
-    return reply.type('application/json').send(await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
+    return reply.type('application/json').send(await run(request, reply, query, new URLSearchParams(query).get('Call-ID') ?? undefined));
   };
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
@@ -57,7 +67,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       handler: async (request, reply) => {
         const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
-        return reply.type('application/json').send(successRaw(request, await run(request, kazooQuery(call), callId)));
+        return reply.type('application/json').send(successRaw(request, await run(request, reply, kazooQuery(call), callId)));
       }
     }
   });

@@ -12,6 +12,8 @@ export const functionSchema = load('function');
 export const accountSchema = load('account');
 export const storageSchema = load('storage');
 export const oauthClientSchema = load('oauth_client');
+export const functionVersionSchema = load('function_version');
+export const installationSchema = load('installation');
 
 /** Kazoo's ids (accounts, functions, clients): 32 lowercase hex characters. */
 export const KAZOO_ID_PATTERN = '^[0-9a-f]{32}$';

@@ -8,7 +8,7 @@ import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown'
 import { plainResult } from '../lib/plain';
 import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
 
-interface ShowResponse { code: number; json: unknown }
+interface ShowResponse { code: number; json: unknown; headers?: { [name: string]: string } }
 interface Outcome { value?: unknown; error?: string; problem?: string }
 
 var MAX_MESSAGE = 500;
@@ -50,6 +50,13 @@ function runFunction(doc: any, call: unknown, entropy: string): Outcome {
   }
 }
 
+// A function that runs published versions says which one ran; one that has
+// none answers exactly as before.
+function withVersion(response: ShowResponse, doc: any): ShowResponse {
+  if (typeof doc.pvt_version === 'string') response.headers = { 'X-Function-Version': doc.pvt_version };
+  return response;
+}
+
 export default function wh(doc: any, req: any): ShowResponse {
   var global;
   try {
@@ -68,8 +75,8 @@ export default function wh(doc: any, req: any): ShowResponse {
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
   var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy);
-  if (outcome.error !== undefined) return answer(500, 'function_error', outcome.error);
+  if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error), doc);
   var problem = outcome.problem || callflowProblem(outcome.value);
-  if (problem) return answer(500, 'invalid_callflow', problem);
-  return { code: 200, json: outcome.value };
+  if (problem) return withVersion(answer(500, 'invalid_callflow', problem), doc);
+  return withVersion({ code: 200, json: outcome.value }, doc);
 }
