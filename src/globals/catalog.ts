@@ -85,9 +85,11 @@ export class GlobalFunctions {
     const listed: ListedGlobal[] = [];
     const resellers = (await this.accounts.resellersAbove(account)).filter((r) => r.enabled !== false);
     if (resellers.length === 0) return listed;
+    const offered = await Promise.all(resellers.map(async (reseller) => ({ reseller, globals: await this.functions.globals(reseller._id) })));
+    if (!offered.some(({ globals }) => globals.length > 0)) return listed;
     const own = await this.functions.names(account._id);
-    for (const reseller of resellers) {
-      for (const { allow_overrides: overridable, ...summary } of await this.functions.globals(reseller._id)) {
+    for (const { reseller, globals } of offered) {
+      for (const { allow_overrides: overridable, ...summary } of globals) {
         const overridden = overridable && own.has(summary.name);
         listed.push({ ...summary, reseller_id: reseller._id, read_only: true, ...(overridden ? { overridden: true as const } : {}) });
       }
