@@ -76,6 +76,12 @@ export class Installations {
     await this.db.remove(doc._id, doc._rev!);
   }
 
+  /** Deletes an account's installations (when the account is deleted), freeing their values. */
+  async removeAll(accountId: string): Promise<void> {
+    const docs = await this.list(accountId);
+    if (docs.length > 0) await this.db.bulk(docs.map((doc) => ({ _id: doc._id, _rev: doc._rev, _deleted: true })));
+  }
+
   /** The installation a request's value names for the function, or null. */
   async match(fn: FunctionDoc, value: string): Promise<InstallationDoc | null> {
     const doc = await this.db.get(installationId(fn._id, value));

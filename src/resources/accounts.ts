@@ -24,7 +24,7 @@ function target(request: FastifyRequest): AccountDoc {
   return request.account!;
 }
 
-export function accountsResource(app: FastifyInstance, { accounts, functions, versions }: Services): void {
+export function accountsResource(app: FastifyInstance, { accounts, functions, versions, globals }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
     assertCurrent(request, current);
@@ -64,6 +64,7 @@ export function accountsResource(app: FastifyInstance, { accounts, functions, ve
         assertCurrent(request, doc);
         for (const id of await functions.removeAll(doc._id)) await versions.removeAll(id);
         await accounts.remove(doc);
+        await globals.installations.removeAll(doc._id);
         return success(request, await accountView(doc, accounts));
       }
     }

@@ -149,3 +149,15 @@ test('installations are listed, read and deleted; a deleted one no longer matche
   t.is((await api.call('DELETE', `/v2/accounts/${customer.accountId}/installations/${id}`, { token: customer.token })).status, 200);
   t.is((await api.call('GET', publicRoute(name, '?k=v1'))).status, 404);
 });
+
+test('deleting an account frees the values it installed', async (t) => {
+  const name = 'freed';
+  await api.createFunction(reseller, { name, global: true, installation_resolution: { type: 'HEADER', key: 'X-Tenant' }, function_js: router('global') });
+  const leaving = await api.account(reseller, 'leaving');
+  t.is((await install(leaving, name, 'tenant-1')).status, 201);
+  t.is((await install(customer, name, 'tenant-1')).status, 409);
+  t.is((await api.call('DELETE', `/v2/accounts/${leaving.accountId}`, { token: reseller.token })).status, 200);
+  t.is((await install(customer, name, 'tenant-1')).status, 201);
+  const res = await api.call('GET', publicRoute(name), { headers: { 'x-tenant': 'tenant-1' } });
+  t.is(res.body.data.text, `global for ${customer.accountId}`);
+});
