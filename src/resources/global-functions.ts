@@ -61,14 +61,18 @@ function resolutionValue(request: FastifyRequest, { type, key }: NonNullable<Fun
   }
 }
 
-/** The call as Kazoo would encode it: the raw query or form as sent, or the JSON body's fields. */
+/** The call as Kazoo would encode it: the raw query as sent, then the form as
+ * sent or the JSON body's fields (a provider may put some in each). */
 function callQuery(request: FastifyRequest): string {
+  const query = request.url.split('?')[1] ?? '';
   const body = request.body;
-  if (request.method === 'GET' || body === undefined || body === null) return request.url.split('?')[1] ?? '';
-  const form = rawForm(body);
-  if (form !== undefined) return form;
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the body must be a JSON object, or a form');
-  return kazooQuery(callWithoutToken(body as Record<string, CallValue>, null));
+  if (request.method === 'GET' || body === undefined || body === null) return query;
+  let fields = rawForm(body);
+  if (fields === undefined) {
+    if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the body must be a JSON object, or a form');
+    fields = kazooQuery(callWithoutToken(body as Record<string, CallValue>, null));
+  }
+  return [query, fields].filter(Boolean).join('&');
 }
 
 /** `{"module":"response","data":{"code":404}}` answers with that HTTP status: the function may refuse a request. */

@@ -109,7 +109,7 @@ for (const [type, key, send] of [
   ['GUID', 'account', (value: string) => ({ url: `?account=${value}&x=7` })],
   ['QUERY_PARAM', 'shop', (value: string) => ({ url: `?shop=${value}&x=7` })],
   ['HEADER', 'X-Shop-Domain', (value: string) => ({ url: '?x=7', headers: { 'x-shop-domain': value } })],
-  ['JSON_BODY_FIELD', 'shop.id', (value: string) => ({ url: '', method: 'POST', body: { shop: { id: value }, x: '7' } })]
+  ['JSON_BODY_FIELD', 'shop.id', (value: string) => ({ url: '?x=7', method: 'POST', body: { shop: { id: value } } })]
 ] as const) {
   test(`installation resolution ${type}: a match runs in that account's name, its override first; no match runs with no account`, async (t) => {
     const name = `by_${type.toLowerCase()}`;
