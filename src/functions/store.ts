@@ -135,12 +135,13 @@ export class FunctionStore {
     return new Set(rows.map((row) => (row.key as [string, string])[1]));
   }
 
-  /** A reseller's global functions (globals_listing), by name. */
+  /** A reseller's global functions (by_name), by name. */
   async globals(accountId: string): Promise<(FunctionSummary & { allow_overrides: boolean })[]> {
-    const { rows } = await this.db.view<ListingValue & { allow_overrides: boolean }>('functions', 'globals_listing', { startkey: [accountId], endkey: [accountId, {}] });
-    return rows.map((row) => {
+    const { rows } = await this.db.view<(ListingValue & { allow_overrides: boolean }) | null>('functions', 'by_name', { startkey: [accountId], endkey: [accountId, {}] });
+    return rows.flatMap((row) => {
+      if (!row.value) return [];
       const { created: _c, modified: _m, ...summary } = row.value;
-      return { id: row.id, ...summary };
+      return [{ id: row.id, ...summary }];
     });
   }
 
