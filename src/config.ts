@@ -57,6 +57,10 @@ export interface Config {
   authFailuresPerMinute: number;
   /** invocations one account may make a second, per proxy process (0: no limit) */
   accountCallsPerSecond: number;
+  /** calls the public route of global functions takes a second per reseller, per proxy process (0: no limit) */
+  globalCallsPerSecond: number;
+  /** largest request body the public route of global functions reads */
+  globalBodyLimitBytes: number;
   /** proxies in front whose X-Forwarded-For is believed (so limits see the client's address): true, or addresses/CIDRs */
   trustProxy: boolean | string[];
   /** serve HTTPS with this certificate and key (PEM files); both or neither */
@@ -173,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthTokenSeconds: integer(env, 'COUCHFN_OAUTH_TOKEN_SECONDS', 900, 1, 86400),
     authFailuresPerMinute: integer(env, 'COUCHFN_AUTH_FAILURES_PER_MINUTE', 10, 0, 100000),
     accountCallsPerSecond: integer(env, 'COUCHFN_ACCOUNT_CALLS_PER_SECOND', 0, 0, 100000),
+    globalCallsPerSecond: integer(env, 'COUCHFN_GLOBAL_CALLS_PER_SECOND', 50, 0, 100000),
+    globalBodyLimitBytes: integer(env, 'COUCHFN_GLOBAL_BODY_LIMIT_BYTES', 65536, 1024, 16 * 1024 * 1024),
     webhookAllowedNetworks: networks(env),
     webhookTimeoutMs: integer(env, 'COUCHFN_WEBHOOK_TIMEOUT_MS', 10000, 100, 60000),
     webhookBackoffMs: integer(env, 'COUCHFN_WEBHOOK_BACKOFF_MS', 2000, 0, 60000),

@@ -16,6 +16,8 @@ export interface AccountDoc extends StoredDoc {
   pvt_api_key?: string;
   pvt_api_key_hash: string;
   pvt_superduper_admin?: boolean;
+  /** promoted by the master (PUT /v2/accounts/{A}/reseller); the master always is one */
+  pvt_reseller?: boolean;
 }
 
 const MASTER_POINTER = 'master_account';
@@ -57,6 +59,33 @@ export class AccountDirectory {
     if (!target) throw caller.pvt_superduper_admin ? badIdentifier(id) : forbidden(`account ${id} is not yours`);
     if (!this.isWithin(caller, target)) throw forbidden(`account ${id} is not yours`);
     return target;
+  }
+
+  /** Kazoo's resellers: the master, and accounts the master promoted. */
+  isReseller(doc: AccountDoc): boolean {
+    return doc.pvt_superduper_admin === true || doc.pvt_reseller === true;
+  }
+
+  /** Kazoo's reseller_id: the account itself when it is a reseller, else its
+   * nearest reseller ancestor (the master at the top). */
+  async resellerOf(doc: AccountDoc): Promise<string> {
+    if (this.isReseller(doc)) return doc._id;
+    return (await this.resellersAbove(doc))[0]?._id ?? doc.pvt_tree[0] ?? doc._id;
+  }
+
+  /** The resellers among the account's ancestors, nearest first: whose global
+   * functions it may use. Read through the cache, as every account is. */
+  async resellersAbove(doc: AccountDoc): Promise<AccountDoc[]> {
+    const above = await Promise.all([...doc.pvt_tree].reverse().map((id) => this.find(id)));
+    return above.filter((a): a is AccountDoc => a !== null && this.isReseller(a));
+  }
+
+  /** Promotes the account to reseller, or demotes it; the master stays one. */
+  async setReseller(doc: AccountDoc, reseller: boolean): Promise<AccountDoc> {
+    if (doc.pvt_superduper_admin && !reseller) throw invalidRequest('the master account is always a reseller');
+    if (doc.pvt_superduper_admin || (doc.pvt_reseller === true) === reseller) return doc;
+    const { pvt_reseller: _r, ...rest } = doc;
+    return this.save((reseller ? { ...rest, pvt_reseller: true } : rest) as AccountDoc);
   }
 
   async byApiKey(key: string): Promise<AccountDoc | null> {

@@ -23,6 +23,10 @@ import { cors } from '../http/cors.js';
 import { tlsOptions } from './tls.js';
 import { webhooksResource } from '../resources/webhooks.js';
 import { websocketsResource } from '../resources/websockets.js';
+import { accountResellerResource } from '../resources/account-reseller.js';
+import { functionVersionsResource } from '../resources/function-versions.js';
+import { globalFunctionsResource } from '../resources/global-functions.js';
+import { installationsResource } from '../resources/installations.js';
 import { version } from '../version.js';
 import { authenticate } from '../http/auth.js';
 import { failure } from '../http/envelope.js';
@@ -34,7 +38,7 @@ import { bodyAjv, paramAjv } from '../schemas/validate.js';
 export const resources = [
   apiAuthResource, accountsResource, functionsResource, functionInvocationResource, functionAttemptsResource,
   eventsResource, webhooksResource, websocketsResource, oauthClientsResource, oauthTokenResource, functionCatalogResource, storageResource, healthResource,
-  openapiResource, functionValidationResource, livepersonGateway
+  openapiResource, functionValidationResource, livepersonGateway, accountResellerResource, functionVersionsResource, installationsResource, globalFunctionsResource
 ];
 
 function requestId(req: { headers: Record<string, unknown> }): string {

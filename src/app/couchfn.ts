@@ -15,6 +15,9 @@ import { ensureDatabase } from '../couch/deploy.js';
 import type { StoredDoc } from '../couch/docs.js';
 import { Routing } from '../couch/routing.js';
 import { FunctionStore } from '../functions/store.js';
+import { FunctionVersions } from '../functions/versions.js';
+import { GlobalFunctions } from '../globals/catalog.js';
+import { Installations, type InstallationDoc } from '../globals/installations.js';
 import { databaseNames, type DatabaseRole } from '../couch/names.js';
 import { buildApp } from './api.js';
 import { AttemptLog, type AttemptsDoc } from '../invoke/attempts.js';
@@ -77,16 +80,17 @@ export async function createServices(config: Config, couchUrl: string, logger: L
       timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency, isolation: config.sandboxIsolation
     }), whShow(readDesignDocs(compiledDesignDocs)), names.functions)
     : new ShowEngine(() => routing.functions(), names.functions);
+  const accounts = new AccountDirectory(onMain<AccountDoc>('accounts'), system);
+  const globals = new GlobalFunctions(functions, accounts, new Installations(onMain<InstallationDoc>('function_installations')));
   const invoker = new Invoker(functions, () => engine, attempts, disabler, {
     deadlineMs: config.invokeDeadlineMs, maxCallBytes: config.maxCallBytes, maxResultBytes: config.maxResultBytes,
     logLines: config.logLines, logBytes: config.logBytes
-  }, new CallRate(config.accountCallsPerSecond), log);
+  }, new CallRate(config.accountCallsPerSecond), log, globals);
   const networks = new NetworkPolicy(config.webhookAllowedNetworks);
   const webhooks = new WebhookStore(onMain<WebhookDoc>('webhooks'));
   const webhookAttempts = new HookAttempts(onMain<HookAttemptsDoc>('webhook_attempts'), config.attemptsPerFunction);
   const onEventError = (msg: string, err: unknown) => log({ msg, err });
   const sockets = new SocketRegistry(onMain<SessionDoc>('websockets'), hostname(), onEventError);
-  const accounts = new AccountDirectory(onMain<AccountDoc>('accounts'), system);
   const dispatcher = new WebhookDispatcher(webhooks, onMain<DeliveryDoc | CheckpointDoc>('event_deliveries'), webhookAttempts,
     new HookSender(networks, config.webhookTimeoutMs), {
       timeoutMs: config.webhookTimeoutMs, backoffMs: config.webhookBackoffMs,
@@ -104,6 +108,9 @@ export async function createServices(config: Config, couchUrl: string, logger: L
     config,
     routing,
     accounts,
+    versions: new FunctionVersions(routing, names.functions),
+    globals,
+    globalRate: new CallRate(config.globalCallsPerSecond),
     names,
     webhooks,
     webhookAttempts,

@@ -9,7 +9,7 @@ export const FLOORS: Record<string, number> = {
   app: 5, bench: 5,
   resources: 4,
   http: 3,
-  accounts: 2, auth: 2, functions: 2, invoke: 2, storage: 2, catalog: 2, events: 2, gateway: 2,
+  accounts: 2, auth: 2, functions: 2, invoke: 2, storage: 2, catalog: 2, events: 2, gateway: 2, globals: 2,
   couch: 1, embedded: 1, build: 1,
   schemas: 0, 'errors.ts': 0, 'config.ts': 0, 'paths.ts': 0, 'version.ts': 0, 'cli.ts': 0
 };

@@ -28,7 +28,7 @@ export interface CouchRequest {
 export interface CouchAnswer {
   status: number;
   text: string;
-  /** the answer's headers, names in lower case */
+  /** response headers, names in lower case (a show may set its own) */
   headers?: Record<string, string | string[] | undefined>;
 }
 

@@ -38,6 +38,15 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** Whose turn a call takes: the function's account; for a reseller's global
+ * function, each account it runs for (the Account-ID couchfn sets) takes its
+ * own, so one busy account cannot hold the function for every other. */
+function fairnessKey(doc: Record<string, any> | null, url: string): string {
+  if (typeof doc?.pvt_account_id !== 'string') return '';
+  if (doc.global !== true) return doc.pvt_account_id;
+  return `${doc.pvt_account_id}/${new URLSearchParams(url.split('?')[1] ?? '').get('Account-ID') ?? ''}`;
+}
+
 export async function serveShow(req: IncomingMessage, res: ServerResponse, target: ShowTarget,
   store: DocStore, engine: ShowEngine, user: string): Promise<void> {
   if (!(await store.exists(target.db))) return send(res, 404, { error: 'not_found', reason: 'Database does not exist.' });
@@ -51,7 +60,7 @@ export async function serveShow(req: IncomingMessage, res: ServerResponse, targe
   const request = couchRequest(req, target, await readBody(req), user);
   const outcome = await engine.run({
     key: `${ddoc._id}/${ddoc._rev}/${target.show}`, source, doc: doc && JSON.stringify(doc), req: JSON.stringify(request),
-    account: typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : ''
+    account: fairnessKey(doc, req.url ?? '')
   });
   const answer = showAnswer(outcome, target.docId !== null && doc === null);
   res.writeHead(answer.status, answer.headers);

@@ -106,13 +106,23 @@ export function checkFunction(fields: Record<string, unknown>, maxFunctionBytes:
   const errors: FieldErrors = schemaChecked || validateSchema(fields) ? {} : fieldErrors(validateSchema.errors ?? []);
   const body = fields.function_js;
   if (typeof body === 'string' && !errors.function_js) {
-    const bytes = Buffer.byteLength(body);
-    const problem = es5Problem(body);
-    if (bytes > maxFunctionBytes) {
-      errors.function_js = { maxLength: { message: `function_js is ${bytes} bytes; at most ${maxFunctionBytes} are allowed`, target: maxFunctionBytes } };
-    } else if (problem) {
-      errors.function_js = { invalid: { message: `not valid ES5 at line ${problem.line}, column ${problem.column}: ${problem.message}`, line: problem.line, column: problem.column } };
-    }
+    const problem = codeProblem(body, maxFunctionBytes);
+    if (problem) errors.function_js = problem;
   }
   if (Object.keys(errors).length > 0) throw validationError(errors);
+}
+
+/** What is wrong with a function body (too large, not ES5), in Kazoo's rule shape, or null. */
+function codeProblem(body: string, maxFunctionBytes: number): FieldErrors[string] | null {
+  const bytes = Buffer.byteLength(body);
+  if (bytes > maxFunctionBytes) return { maxLength: { message: `function_js is ${bytes} bytes; at most ${maxFunctionBytes} are allowed`, target: maxFunctionBytes } };
+  const problem = es5Problem(body);
+  if (problem) return { invalid: { message: `not valid ES5 at line ${problem.line}, column ${problem.column}: ${problem.message}`, line: problem.line, column: problem.column } };
+  return null;
+}
+
+/** A version's code passes the same gate as any function's (its route schema checked the rest). */
+export function checkVersionCode(body: string, maxFunctionBytes: number): void {
+  const problem = codeProblem(body, maxFunctionBytes);
+  if (problem) throw validationError({ function_js: problem });
 }

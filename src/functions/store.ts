@@ -58,6 +58,13 @@ export interface FunctionDoc extends StoredDoc {
   enabled?: boolean;
   language_pack?: string;
   events?: string[];
+  /** run this published version whatever the rule picks */
+  pinned_version?: string;
+  /** a reseller's function every descendant account may use */
+  global?: boolean;
+  code_visible?: boolean;
+  allow_overrides?: boolean;
+  installation_resolution?: { type: 'GUID' | 'HEADER' | 'QUERY_PARAM' | 'JSON_BODY_FIELD'; key: string };
   pvt_type: 'function';
   pvt_account_id: string;
   pvt_disable_reason?: string;
@@ -67,6 +74,10 @@ export interface FunctionDoc extends StoredDoc {
   /** failures before this time no longer count towards auto-disable */
   pvt_enabled_at?: string;
   pvt_history?: HistoryEntry[];
+  /** published versions, in the order they were published (functions/versions.ts) */
+  pvt_versions?: string[];
+  /** the version whose code function_js holds */
+  pvt_version?: string;
 }
 
 export interface FunctionSummary {
@@ -76,6 +87,9 @@ export interface FunctionSummary {
   disable_reason?: string;
   language_pack: string;
   events: string[];
+  /** the version that runs, for functions that have versions */
+  version?: string;
+  global?: boolean;
 }
 
 interface ListingValue extends Omit<FunctionSummary, 'id'> { created?: number; modified?: number }
@@ -98,6 +112,11 @@ export function enabledAgain(doc: FunctionDoc, now = new Date().toISOString()): 
   return { ...rest, enabled: true, pvt_enabled_at: now } as FunctionDoc;
 }
 const LIST_CHUNK = 200;
+
+/** Kazoo's list filters on a listing row. */
+export function matchesFilters(value: object, filters: Record<string, string>): boolean {
+  return matches(value as ListingValue, filters);
+}
 
 function matches(value: ListingValue, filters: Record<string, string>): boolean {
   for (const [name, wanted] of Object.entries(filters)) {
@@ -173,6 +192,34 @@ export class FunctionStore {
     const doc = await this.read(id);
     if (!doc || doc.pvt_account_id !== accountId) throw badIdentifier(id);
     return doc;
+  }
+
+  /** The function whichever account owns it, or null: a reseller's global
+   * functions are used by other accounts (globals/ decides who may). */
+  find(id: string): Promise<FunctionDoc | null> {
+    return this.read(id);
+  }
+
+  /** The account's functions of that name (by_name), lowest id first, and whether each is global. */
+  async named(accountId: string, name: string): Promise<{ id: string; global: boolean }[]> {
+    const { rows } = await this.db.view<{ global?: boolean } | null>('functions', 'by_name', { key: [accountId, name] });
+    return rows.map((row) => ({ id: row.id, global: row.value?.global === true }));
+  }
+
+  /** The names of the account's functions (by_name). */
+  async names(accountId: string): Promise<Set<string>> {
+    const { rows } = await this.db.view('functions', 'by_name', { startkey: [accountId], endkey: [accountId, {}] });
+    return new Set(rows.map((row) => (row.key as [string, string])[1]));
+  }
+
+  /** A reseller's global functions (by_name), by name. */
+  async globals(accountId: string): Promise<(FunctionSummary & { allow_overrides: boolean })[]> {
+    const { rows } = await this.db.view<(ListingValue & { allow_overrides: boolean }) | null>('functions', 'by_name', { startkey: [accountId], endkey: [accountId, {}] });
+    return rows.flatMap((row) => {
+      if (!row.value) return [];
+      const { created: _c, modified: _m, ...summary } = row.value;
+      return [{ id: row.id, ...summary }];
+    });
   }
 
   async create(accountId: string, fields: Record<string, unknown>): Promise<FunctionDoc> {
@@ -256,14 +303,14 @@ export class FunctionStore {
     return results.filter((r) => !r.error).map((r) => r.id);
   }
 
-  /** Deletes every function of an account (when the account is deleted). */
-  async removeAll(accountId: string): Promise<number> {
+  /** Deletes every function of an account (when the account is deleted); returns their ids. */
+  async removeAll(accountId: string): Promise<string[]> {
     const rows = await this.accountRows(accountId, true);
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return [];
     await this.routing.writable();
     const deletions = rows.filter((r) => r.doc).map((r) => tombstone(r.doc!));
     await this.db.bulk(deletions);
     for (const { _id } of deletions) { this.owners.delete(_id); this.docs.delete(_id); }
-    return deletions.length;
+    return deletions.map((d) => d._id);
   }
 }

@@ -35,7 +35,9 @@ function apiErrorOf(err: FastifyError, request: FastifyRequest): ApiError {
   if (err.validation) return fromValidation(err);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'too large', { cause: `the request body is larger than ${request.server.initialConfig.bodyLimit} bytes (COUCHFN_BODY_LIMIT_BYTES)` });
+      return new ApiError(413, 'too large', {
+        cause: `the request body is larger than ${request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit} bytes (${request.routeOptions.config?.bodyLimitSetting ?? 'COUCHFN_BODY_LIMIT_BYTES'})`
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError(415, 'unsupported media type', { cause: 'send the body as JSON with Content-Type: application/json' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ApiError(400, 'invalid json', { cause: err.message });

@@ -28,11 +28,13 @@ export interface Operation {
   accepted?: true;
   /** set when the answer is not Kazoo's envelope (Pivot's raw callflow, /healthz) */
   raw?: true;
+  /** a body limit of the route's own (a public route reads less than the API), and the setting that sets it */
+  bodyLimit?: { bytes: number; setting: string };
   handler: RouteHandlerMethod;
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig { auth?: Auth; scope?: RouteScope }
+  interface FastifyContextConfig { auth?: Auth; scope?: RouteScope; bodyLimitSetting?: string }
 }
 
 async function masterOnly(request: FastifyRequest): Promise<void> {
@@ -42,9 +44,10 @@ async function masterOnly(request: FastifyRequest): Promise<void> {
 export function resource(app: FastifyInstance, url: string, tag: string, operations: Partial<Record<Verb, Operation>>): void {
   const allowed = VERBS.filter((verb) => operations[verb]);
   for (const verb of allowed) {
-    const { schema, auth, scope, master, status = 200, accepted, raw, handler } = operations[verb]!;
+    const { schema, auth, scope, master, status = 200, accepted, raw, bodyLimit, handler } = operations[verb]!;
     app.route({
-      method: verb, url, config: { auth, scope },
+      method: verb, url, config: { auth, scope, ...(bodyLimit ? { bodyLimitSetting: bodyLimit.setting } : {}) },
+      ...(bodyLimit ? { bodyLimit: bodyLimit.bytes } : {}),
       schema: {
         tags: [tag], ...(scope ? { description: `scope: ${scope}` } : {}),
         ...(auth === 'none' ? { security: [] } : {}),

@@ -6,13 +6,15 @@ import type { EngineProbe } from '../catalog/engine.js';
 import type { Config } from '../config.js';
 import type { Routing } from '../couch/routing.js';
 import type { FunctionStore } from '../functions/store.js';
+import type { FunctionVersions } from '../functions/versions.js';
+import type { GlobalFunctions } from '../globals/catalog.js';
 import type { AttemptLog } from '../invoke/attempts.js';
 import type { EventDispatcher } from '../invoke/events.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { FunctionEngine } from '../invoke/engine.js';
 import type { StorageService } from '../storage/service.js';
 
-import type { GuessingLimit } from '../auth/guessing.js';
+import type { CallRate, GuessingLimit } from '../auth/guessing.js';
 import type { EventHub } from '../events/hub.js';
 import type { NetworkPolicy } from '../events/networks.js';
 import type { SocketRegistry } from '../events/sockets.js';
@@ -47,4 +49,10 @@ export interface Services {
   sockets: SocketRegistry;
   /** live events: the changes feeds, webhook delivery, sockets */
   hub: EventHub;
+  /** published versions of functions, and which one runs */
+  versions: FunctionVersions;
+  /** resellers' global functions and their installations */
+  globals: GlobalFunctions;
+  /** calls of the public route, per reseller (COUCHFN_GLOBAL_CALLS_PER_SECOND) */
+  globalRate: CallRate;
 }

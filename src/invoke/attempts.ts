@@ -22,6 +22,10 @@ export interface Attempt {
   logs?: LogLine[];
   /** lines past COUCHFN_LOG_LINES / COUCHFN_LOG_BYTES, not kept */
   logs_dropped?: number;
+  /** the published version that ran, for functions that have versions */
+  version?: string;
+  /** a reseller's global function: the account it ran for (null: none) */
+  account_id?: string | null;
 }
 
 export interface AttemptsDoc {

@@ -95,3 +95,15 @@ export function callWithoutToken(call: Record<string, CallValue>, token?: string
   };
   return clean(call, 0) as Record<string, CallValue>;
 }
+
+/** A query whose Account-ID is the given account's, or has none: a reseller's
+ * function run for an account must not believe an Account-ID the caller sent. */
+export function withAccountId(query: string, accountId: string | null): string {
+  const kept = (query === '' ? [] : query.split('&')).filter((pair) => {
+    const eq = pair.indexOf('=');
+    const key = formDecoded(eq < 0 ? pair : pair.slice(0, eq)).trim();
+    return key !== 'Account-ID' && !key.startsWith('Account-ID[');
+  });
+  if (accountId) kept.push(`Account-ID=${escapeValue(accountId)}`);
+  return kept.join('&');
+}

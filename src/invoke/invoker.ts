@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { CallRate } from '../auth/guessing.js';
 import type { FunctionStore } from '../functions/store.js';
+import type { GlobalFunctions, Resolved } from '../globals/catalog.js';
 import type { Attempt, AttemptLog } from './attempts.js';
+import { withAccountId } from './encode.js';
 import type { AutoDisabler } from './disabler.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import { FUNCTION_FAULTS, type Outcome } from './outcome.js';
@@ -35,7 +37,8 @@ export class Invoker {
     private readonly disabler: AutoDisabler,
     private readonly options: InvokeOptions,
     private readonly rate: CallRate,
-    private readonly onError: (err: unknown) => void
+    private readonly onError: (err: unknown) => void,
+    private readonly globals: GlobalFunctions
   ) {}
 
   observe(observer: RunObserver): void {
@@ -44,6 +47,12 @@ export class Invoker {
 
   run(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
     return this.track(this.runNow(account, functionId, call));
+  }
+
+  /** Runs what the public route resolved: a reseller's global function for an
+   * installed account (or that account's override), or for no account at all. */
+  runResolved(account: AccountDoc | null, target: Resolved, call: CallRequest): Promise<Outcome> {
+    return this.track(this.runTarget(account, target, call));
   }
 
   /** Resolves when every run under way, and what it records, is done. */
@@ -58,41 +67,64 @@ export class Invoker {
   }
 
   private async runNow(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome> {
-    const refused = await this.resolve(account, functionId, call);
+    const refused = this.refusal(account, call);
     if (refused) return refused;
+    const target = await this.resolve(account, functionId);
+    if (!target) return { kind: 'not_found', reason: 'function not found' };
+    return this.runTarget(account, target, call, true);
+  }
+
+  private async runTarget(account: AccountDoc | null, target: Resolved, call: CallRequest, checked = false): Promise<Outcome> {
+    const refused = checked ? null : this.refusal(account, call);
+    if (refused) return refused;
+    const wait = account ? this.rate.take(account._id) : 0;
+    if (wait > 0) return { kind: 'busy', reason: 'this account makes more calls a second than it may (COUCHFN_ACCOUNT_CALLS_PER_SECOND)', retryAfter: wait };
+    // a reseller's function learns the account it runs for from the proxy, never from the caller
+    const query = target.global ? withAccountId(call.query, account?._id ?? null) : call.query;
     const started = performance.now();
-    const outcome = await this.engine().run(functionId, call.query, this.options);
+    const outcome = await this.engine().run(target.functionId, query, this.options);
     const duration = Math.round(performance.now() - started);
-    this.record(account._id, functionId, call, outcome, duration);
-    if (this.observer && !NOT_RUN.has(outcome.kind)) this.observer(account, functionId, call, outcome, duration);
+    this.record(target, account, call, outcome, duration);
+    // live events go to the account that made the call (the public route with no installation has none)
+    if (this.observer && account && !NOT_RUN.has(outcome.kind)) this.observer(account, target.functionId, call, outcome, duration);
     return outcome;
   }
 
-  /** Why the call may not run, or null. Reads the function only when its owner is not known yet. */
-  private async resolve(account: AccountDoc, functionId: string, call: CallRequest): Promise<Outcome | null> {
-    if (account.enabled === false) return { kind: 'account_disabled', reason: `account ${account._id} is disabled` };
+  /** Why the call may not run at all, or null. */
+  private refusal(account: AccountDoc | null, call: CallRequest): Outcome | null {
+    if (account?.enabled === false) return { kind: 'account_disabled', reason: `account ${account._id} is disabled` };
     if (call.query.length > this.options.maxCallBytes) {
       return { kind: 'too_large', reason: `the call is ${call.query.length} bytes encoded; at most ${this.options.maxCallBytes} are allowed (COUCHFN_MAX_CALL_BYTES)` };
     }
-    if ((await this.functions.owner(functionId)) !== account._id) return { kind: 'not_found', reason: 'function not found' };
-    const wait = this.rate.take(account._id);
-    if (wait > 0) return { kind: 'busy', reason: 'this account makes more calls a second than it may (COUCHFN_ACCOUNT_CALLS_PER_SECOND)', retryAfter: wait };
     return null;
   }
 
-  private record(accountId: string, functionId: string, call: CallRequest, outcome: Outcome, duration: number): void {
+  /** What runs: the account's own function (its owner from a cache, so a warm
+   * call reads nothing), else a reseller's global function it may use. */
+  private async resolve(account: AccountDoc, functionId: string): Promise<Resolved | null> {
+    const owner = await this.functions.owner(functionId);
+    if (owner === account._id) return { functionId, ownerId: owner, global: false };
+    return owner === null ? null : this.globals.forAccount(account, functionId);
+  }
+
+  private record(target: Resolved, account: AccountDoc | null, call: CallRequest, outcome: Outcome, duration: number): void {
     if (outcome.kind === 'not_found' || outcome.kind === 'disabled') return;
     const result = outcome.kind === 'success' ? 'success' : 'failure';
     if (!this.attempts.keeps(result)) return; // successes, unless configured: the hot path builds nothing
+    const { functionId, ownerId } = target;
     const attempt: Attempt = {
       timestamp: new Date().toISOString(), function_id: functionId, result,
       kind: outcome.kind, ...(outcome.reason ? { error: outcome.reason } : {}), duration_ms: duration, call_id: call.callId,
       ...(outcome.logs?.lines.length ? { logs: outcome.logs.lines } : {}),
-      ...(outcome.logs?.dropped ? { logs_dropped: outcome.logs.dropped } : {})
+      ...(outcome.logs?.dropped ? { logs_dropped: outcome.logs.dropped } : {}),
+      ...(outcome.version ? { version: outcome.version } : {}),
+      // a reseller's function says for which account it ran (none: the public route matched no installation)
+      ...(target.global ? { account_id: account?._id ?? null } : {})
     };
-    const written = this.attempts.record(accountId, attempt);
+    // counted, and auto-disabled, where the function lives: a reseller's function is one, whoever runs it
+    const written = this.attempts.record(ownerId, attempt);
     if (FUNCTION_FAULTS.has(outcome.kind)) {
-      void this.track(written.then((doc) => doc && this.disabler.check(accountId, doc)).catch(this.onError));
+      void this.track(written.then((doc) => doc && this.disabler.check(ownerId, doc)).catch(this.onError));
     }
   }
 }

@@ -22,6 +22,8 @@ export interface Outcome {
   retryAfter?: number;
   /** what the function logged, when it ran and logged anything */
   logs?: FunctionLogs;
+  /** the published version that ran (the show's X-Function-Version), for functions that have versions */
+  version?: string;
 }
 
 /** The show's answer (status and JSON body) as an outcome. */

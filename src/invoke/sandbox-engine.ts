@@ -12,8 +12,9 @@ import type { ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
-import { classifyShow, type Outcome } from './outcome.js';
-import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
+import type { Outcome } from './outcome.js';
+import { LOG_LIMITS_HEADER, logLimitsHeader } from './function-logs.js';
+import { showOutcome } from './show-engine.js';
 
 export interface ShowCode { key: string; source: string }
 
@@ -70,10 +71,9 @@ export class SandboxEngine implements FunctionEngine {
       if (Buffer.byteLength(answered.text) > limits.maxResultBytes) {
         return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
       }
-      const outcome = classifyShow(answered.status, answered.text);
-      const header = Object.entries(answered.headers).find(([name]) => name.toLowerCase() === LOGS_HEADER)?.[1];
-      const logs = parseLogsHeader(header, limits.logLines, limits.logBytes);
-      return logs ? { ...outcome, logs } : outcome;
+      // header names as an HTTP client would see them: lower case
+      const headers = Object.fromEntries(Object.entries(answered.headers).map(([name, value]) => [name.toLowerCase(), value]));
+      return showOutcome(answered.status, answered.text, headers, limits);
     } catch {
       // the document could not be read
       return { kind: 'unavailable', reason: 'the functions database cannot be reached' };

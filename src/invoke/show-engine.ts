@@ -8,6 +8,22 @@ import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
 
+/** The show's answer as an outcome, with what its headers carry: the run's
+ * log lines and, for a function with versions, which one ran. Every engine
+ * that runs the show reads its answer here. */
+export function showOutcome(status: number, text: string, headers: Record<string, unknown>, limits: RunLimits): Outcome {
+  const outcome = classifyShow(status, text);
+  const logs = parseLogsHeader(headers[LOGS_HEADER], limits.logLines, limits.logBytes);
+  if (logs) outcome.logs = logs;
+  // the version whose code ran, read from the same answer: no second request
+  const version = headers[VERSION_HEADER];
+  if (typeof version === 'string') outcome.version = version;
+  return outcome;
+}
+
+// response headers, names in lower case
+const VERSION_HEADER = 'x-function-version';
+
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}
 
@@ -18,9 +34,7 @@ export class ShowEngine implements FunctionEngine {
         query, timeoutMs: limits.deadlineMs, maxBytes: limits.maxResultBytes,
         headers: { [LOG_LIMITS_HEADER]: logLimitsHeader(limits.logLines, limits.logBytes) }
       });
-      const outcome = classifyShow(status, text);
-      const logs = parseLogsHeader(headers?.[LOGS_HEADER], limits.logLines, limits.logBytes);
-      return logs ? { ...outcome, logs } : outcome;
+      return showOutcome(status, text, headers ?? {}, limits);
     } catch (err) {
       if (!(err instanceof CouchError)) throw err;
       if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };

@@ -1,6 +1,6 @@
 // /v2/accounts/{A}: the account tree (Kazoo's cb_accounts, cut to what couchfn needs).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountDoc } from '../accounts/directory.js';
+import type { AccountDirectory, AccountDoc } from '../accounts/directory.js';
 import type { Services } from '../http/services.js';
 import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
@@ -12,33 +12,37 @@ import { accountSchema } from '../schemas/index.js';
 
 const checkAccount = validator<Record<string, unknown>>(embedded(accountSchema));
 
-function accountView(doc: AccountDoc): Record<string, unknown> {
-  return { ...publicView(doc), parent_id: doc.pvt_tree[doc.pvt_tree.length - 1] ?? null, superduper_admin: doc.pvt_superduper_admin === true };
+/** The account as the API shows it, with Kazoo's is_reseller and reseller_id. */
+export async function accountView(doc: AccountDoc, accounts: AccountDirectory): Promise<Record<string, unknown>> {
+  return {
+    ...publicView(doc), parent_id: doc.pvt_tree[doc.pvt_tree.length - 1] ?? null, superduper_admin: doc.pvt_superduper_admin === true,
+    is_reseller: accounts.isReseller(doc), reseller_id: await accounts.resellerOf(doc)
+  };
 }
 
 function target(request: FastifyRequest): AccountDoc {
   return request.account!;
 }
 
-export function accountsResource(app: FastifyInstance, { accounts, functions }: Services): void {
+export function accountsResource(app: FastifyInstance, { accounts, functions, versions, globals }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
     assertCurrent(request, current);
     const saved = await accounts.save({ ...privateFields(current), ...checkAccount(fields) } as AccountDoc);
-    return success(request, accountView(saved), { revision: saved._rev });
+    return success(request, await accountView(saved, accounts), { revision: saved._rev });
   }
 
   resource(app, '/v2/accounts/:accountId', 'accounts', {
     GET: {
       schema: { summary: 'Read an account', params: accountParams },
-      handler: async (request) => success(request, accountView(target(request)), { revision: target(request)._rev })
+      handler: async (request) => success(request, await accountView(target(request), accounts), { revision: target(request)._rev })
     },
     PUT: {
       status: 201,
       schema: { summary: 'Create a sub-account of this account', params: accountParams, body: requestBody(embedded(accountSchema)) },
       handler: async (request) => {
         const child = await accounts.create(target(request), publicFields((request.body as { data: Record<string, unknown> }).data));
-        return success(request, accountView(child), { revision: child._rev });
+        return success(request, await accountView(child, accounts), { revision: child._rev });
       }
     },
     POST: {
@@ -48,7 +52,7 @@ export function accountsResource(app: FastifyInstance, { accounts, functions }: 
     PATCH: {
       schema: { summary: 'Change some of an account\'s fields (null removes one)', params: accountParams, body: requestBody(anyObject) },
       handler: async (request) => {
-        const { id: _id, parent_id: _p, superduper_admin: _s, ...current } = accountView(target(request));
+        const { id: _id, parent_id: _p, superduper_admin: _s, is_reseller: _r, reseller_id: _ri, ...current } = await accountView(target(request), accounts);
         return replace(request, mergePatch(current, publicFields((request.body as { data: Record<string, unknown> }).data)));
       }
     },
@@ -58,9 +62,10 @@ export function accountsResource(app: FastifyInstance, { accounts, functions }: 
         const doc = target(request);
         if (doc._id === request.caller!._id) throw forbidden('an account cannot delete itself');
         assertCurrent(request, doc);
-        await functions.removeAll(doc._id);
+        for (const id of await functions.removeAll(doc._id)) await versions.removeAll(id);
         await accounts.remove(doc);
-        return success(request, accountView(doc));
+        await globals.installations.removeAll(doc._id);
+        return success(request, await accountView(doc, accounts));
       }
     }
   });

@@ -29,7 +29,7 @@ export function apiAuthResource(app: FastifyInstance, { accounts, tokens, guessi
         request.authToken = token;
         return success(request, {
           account_id: account._id, account_name: account.name, owner_id: null, expires_at: new Date(exp * 1000).toISOString(),
-          is_reseller: account.pvt_superduper_admin === true, reseller_id: account.pvt_tree[0] ?? account._id
+          is_reseller: accounts.isReseller(account), reseller_id: await accounts.resellerOf(account)
         });
       }
     }

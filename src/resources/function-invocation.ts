@@ -36,19 +36,28 @@ function logsOf(logs: FunctionLogs): Record<string, unknown> {
 }
 
 export function outcomeError(functionId: string, outcome: Outcome): ApiError {
-  return ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
+  const error = ANSWERS[outcome.kind as Exclude<OutcomeKind, 'success'>](functionId, outcome.reason ?? outcome.kind, outcome);
+  if (outcome.version) error.headers[VERSION_HEADER] = outcome.version;
+  // the caller sees what its function logged, beside the cause
+  if (outcome.logs) Object.assign(error.data, logsOf(outcome.logs));
+  return error;
+}
+
+/** Which published version ran, on every answer of a function that has versions. */
+export const VERSION_HEADER = 'x-function-version';
+
+/** The callflow of a successful outcome (the version header set), or the error it answers. */
+export function callflowOf(reply: FastifyReply, functionId: string, outcome: Outcome): string {
+  if (outcome.kind !== 'success') throw outcomeError(functionId, outcome);
+  if (outcome.version) void reply.header(VERSION_HEADER, outcome.version);
+  return outcome.callflow!;
 }
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, query: string, callId: string | undefined): Promise<Outcome> => {
+  const run = async (request: FastifyRequest, reply: FastifyReply, query: string, callId: string | undefined): Promise<Outcome> => {
     const { functionId } = request.params as { functionId: string };
     const outcome = await invoker.run(request.account!, functionId, { query, callId });
-    if (outcome.kind !== 'success') {
-      const error = outcomeError(functionId, outcome);
-      // the caller sees what its function logged, beside the cause
-      if (outcome.logs) Object.assign(error.data, logsOf(outcome.logs));
-      throw error;
-    }
+    callflowOf(reply, functionId, outcome);
     return outcome;
   };
   const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -59,7 +68,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     if (malformed) throw invalidRequest(malformed);
     const query = withoutAuthToken(raw, request.authToken);
     // Pivot answers the raw callflow, as Kazoo reads it: the lines are in the attempts
-    return reply.type('application/json').send((await run(request, query, new URLSearchParams(query).get('Call-ID') ?? undefined)).callflow!);
+    return reply.type('application/json').send((await run(request, reply, query, new URLSearchParams(query).get('Call-ID') ?? undefined)).callflow!);
   };
 
   resource(app, '/v2/accounts/:accountId/functions/:functionId/invoke', 'invocation', {
@@ -69,7 +78,7 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
       handler: async (request, reply) => {
         const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
-        const outcome = await run(request, kazooQuery(call), callId);
+        const outcome = await run(request, reply, kazooQuery(call), callId);
         return reply.type('application/json').send(successRaw(request, outcome.callflow!, outcome.logs ? logsOf(outcome.logs) : {}));
       }
     }

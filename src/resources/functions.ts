@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import { mergePatch, privateFields, publicFields, publicView } from '../couch/docs.js';
 import { checkFunction } from '../functions/rules.js';
-import { enabledAgain, type FunctionDoc } from '../functions/store.js';
+import { enabledAgain, matchesFilters, type FunctionDoc } from '../functions/store.js';
+import { fieldError, forbidden } from '../errors.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, anyObject, assertCurrent, embedded, functionParams, requestBody } from '../http/schemas.js';
@@ -24,16 +25,27 @@ const listQuery = {
   additionalProperties: true
 };
 
-/** The function as the API shows it: public fields, id, and why it is disabled. */
+/** The function as the API shows it: public fields, id, why it is disabled,
+ * and the version that runs (functions with versions). */
 export function functionView(doc: FunctionDoc) {
   const view = publicView(doc);
   if (doc.pvt_disable_reason) view.disable_reason = doc.pvt_disable_reason;
+  if (doc.pvt_version) view.version = doc.pvt_version;
   return view;
 }
 
-/** Fields a client may set: public ones, less the read-only disable_reason. */
-function clientFields(request: FastifyRequest): Record<string, unknown> {
+/** A reseller's global function as an account below it sees it: read-only,
+ * its code only when the reseller shows it. */
+function globalView(doc: FunctionDoc) {
+  const { function_js: code, ...view } = functionView(doc);
+  return { ...view, ...(doc.code_visible === true ? { function_js: code } : {}), reseller_id: doc.pvt_account_id, read_only: true };
+}
+
+/** Fields a client may set: public ones, less the read-only disable_reason
+ * (and version, once the function has versions). */
+function clientFields(request: FastifyRequest, current?: FunctionDoc): Record<string, unknown> {
   const { disable_reason: _d, ...fields } = publicFields((request.body as { data: Record<string, unknown> }).data);
+  if (current?.pvt_versions?.length) delete fields.version;
   return fields;
 }
 
@@ -52,17 +64,40 @@ const reenableBody = requestBody({
   type: 'object', required: ['re-enable'], properties: { 're-enable': { type: 'boolean', const: true } }
 });
 
-export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config }: Services): void {
+export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config, versions, globals }: Services): void {
+  /** Rules a schema cannot say about global functions: only a reseller's, one of a name. */
+  const checkGlobal = async (request: FastifyRequest, fields: Record<string, unknown>, id?: string) => {
+    if (fields.global !== true) return;
+    if (!accounts.isReseller(request.account!)) throw fieldError('global', 'forbidden', 'only a reseller\'s functions may be global (the master promotes resellers)');
+    const named = await functions.named(request.account!._id, String(fields.name));
+    if (named.some((row) => row.global && row.id !== id)) throw fieldError('name', 'unique', `another global function of this account is named ${String(fields.name)}`);
+  };
   const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>, schemaChecked: boolean) => {
     assertCurrent(request, current);
     checkFunction(fields, config.maxFunctionBytes, schemaChecked);
-    const next = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
+    await checkGlobal(request, fields, current._id);
+    const merged = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
+    // a function with versions runs the chosen one's code: pinning (or unpinning) a version changes it
+    const next = await versions.withChosen(current, merged);
     const saved = await functions.save(next, current);
     return success(request, functionView(saved), { revision: saved._rev });
   };
-  const current = (request: FastifyRequest) => {
+  /** The account's own function, or a reseller's global one it may use (global), else 404. */
+  const readable = async (request: FastifyRequest): Promise<{ doc: FunctionDoc; global: boolean }> => {
     const { functionId } = request.params as { functionId: string };
-    return functions.get(request.account!._id, functionId);
+    try {
+      return { doc: await functions.get(request.account!._id, functionId), global: false };
+    } catch (err) {
+      const visible = await globals.visibleTo(request.account!, functionId);
+      if (visible) return { doc: visible, global: true };
+      throw err;
+    }
+  };
+  /** The account's own function, to change: a reseller's global one is read-only here (403). */
+  const current = async (request: FastifyRequest) => {
+    const { doc, global } = await readable(request);
+    if (global) throw forbidden('this is a reseller\'s global function: read-only here; define a function of the same name to override it');
+    return doc;
   };
 
   resource(app, '/v2/accounts/:accountId/functions', 'functions', {
@@ -76,8 +111,10 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
           .map(([k, v]) => [k, String(v)]));
         const start = typeof startKey === 'string' ? Buffer.from(startKey, 'base64url').toString('utf8') : undefined;
         const page = await functions.list(request.account!._id, { pageSize: paginate ? (pageSize as number) : undefined, startKey: start, filters });
-        return success(request, page.items, {
-          page_size: page.items.length,
+        // the resellers' global functions the account may use follow its own, on the last page
+        const items = page.next ? page.items : [...page.items, ...(await globals.listedTo(request.account!)).filter((g) => matchesFilters(g, filters))];
+        return success(request, items, {
+          page_size: items.length,
           ...(typeof startKey === 'string' ? { start_key: startKey } : {}),
           ...(page.next ? { next_start_key: Buffer.from(page.next).toString('base64url') } : {})
         });
@@ -96,6 +133,8 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
         // the route schema has filled in the defaults (enabled, language_pack)
         const fields = clientFields(request);
         checkFunction(fields, config.maxFunctionBytes, true);
+        if (fields.pinned_version !== undefined) throw fieldError('pinned_version', 'invalid', 'a new function has no versions yet: publish one first (PUT .../versions)');
+        await checkGlobal(request, fields);
         const created = await functions.create(request.account!._id, fields);
         return success(request, functionView(created), { revision: created._rev });
       }
@@ -107,14 +146,18 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       scope: 'functions.read',
       schema: { summary: 'Read a function', params: functionParams },
       handler: async (request) => {
-        const doc = await current(request);
+        const { doc, global } = await readable(request);
+        if (global) return success(request, globalView(doc));
         return success(request, functionView(doc), { revision: doc._rev });
       }
     },
     POST: {
       scope: 'functions.write',
       schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
-      handler: async (request) => save(request, await current(request), clientFields(request), true)
+      handler: async (request) => {
+        const doc = await current(request);
+        return save(request, doc, clientFields(request, doc), true);
+      }
     },
     PATCH: {
       scope: 'functions.write',
@@ -122,8 +165,9 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       handler: async (request) => {
         const doc = await current(request);
         const { id: _id, disable_reason: _d, ...fields } = functionView(doc);
+        if (doc.pvt_versions?.length) delete fields.version;
         // PATCH's body is any object: the merged whole is checked here
-        return save(request, doc, mergePatch(fields, clientFields(request)), false);
+        return save(request, doc, mergePatch(fields, clientFields(request, doc)), false);
       }
     },
     DELETE: {
@@ -133,6 +177,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
         const doc = await current(request);
         assertCurrent(request, doc);
         await functions.remove(doc);
+        await versions.removeAll(doc._id);
         await attempts.remove(doc._id);
         return success(request, functionView(doc));
       }

@@ -13,6 +13,8 @@ export const accountSchema = load('account');
 export const storageSchema = load('storage');
 export const oauthClientSchema = load('oauth_client');
 export const webhookSchema = load('webhook');
+export const functionVersionSchema = load('function_version');
+export const installationSchema = load('installation');
 
 /** Kazoo's ids (accounts, functions, clients): 32 lowercase hex characters. */
 export const KAZOO_ID_PATTERN = '^[0-9a-f]{32}$';

@@ -56,3 +56,17 @@ test('a function can be deleted', async (t) => {
   const deleted = await functionsDb(couch).destroy(doc._id, stored.rev);
   t.true(deleted.ok);
 });
+
+test('a published version is stored once and never changed, whoever writes it', async (t) => {
+  const fn = unique('fn');
+  const version = { _id: `version:${fn}:1.0.0`, pvt_type: 'function_version', pvt_account_id: 'acct1', pvt_function_id: fn, version: '1.0.0', function_js: 'return 1;' };
+  const stored = await functionsDb(couch).insert(version);
+  t.true(stored.ok);
+  const changed = await refusal(couch, { ...version, _rev: stored.rev, function_js: 'return 2;' });
+  t.is(changed?.statusCode, 403);
+  t.regex(changed!.reason, /^version: immutable/);
+  const misnamed = await refusal(couch, { ...version, _id: `version:${fn}:2.0.0` });
+  t.is(misnamed?.statusCode, 403, 'its id says which function and version it is');
+  const noCode = await refusal(couch, { ...version, _id: `version:${fn}:1.0.1`, version: '1.0.1', function_js: undefined });
+  t.is(noCode?.statusCode, 403);
+});

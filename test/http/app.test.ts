@@ -13,7 +13,12 @@ test('the OpenAPI document lists every route with its request schema', async (t)
   const paths = Object.keys(res.body.paths);
   for (const path of ['/v2/api_auth', '/v2/accounts/{accountId}', '/v2/accounts/{accountId}/functions',
     '/v2/accounts/{accountId}/functions/{functionId}', '/v2/accounts/{accountId}/functions/{functionId}/invoke',
-    '/v2/accounts/{accountId}/functions/{functionId}/pivot', '/v2/functions', '/v2/functions/samples']) t.true(paths.includes(path), path);
+    '/v2/accounts/{accountId}/functions/{functionId}/pivot', '/v2/functions', '/v2/functions/samples',
+    '/v2/accounts/{accountId}/functions/{functionId}/versions', '/v2/accounts/{accountId}/functions/{functionId}/versions/{version}',
+    '/v2/accounts/{accountId}/reseller', '/v2/accounts/{accountId}/installations', '/v2/accounts/{accountId}/installations/{installationId}',
+    '/v2/global/{resellerId}/{name}']) t.true(paths.includes(path), path);
+  t.deepEqual(Object.keys(res.body.paths['/v2/accounts/{accountId}/functions/{functionId}/versions'].put.responses), ['201']);
+  t.deepEqual(res.body.paths['/v2/global/{resellerId}/{name}'].post.security, [], 'the public route of global functions needs no token');
   const put = res.body.paths['/v2/accounts/{accountId}/functions'].put;
   const data = put.requestBody.content['application/json'].schema.properties.data;
   t.deepEqual(data.required, ['name', 'function_js']);

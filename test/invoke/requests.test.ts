@@ -62,3 +62,17 @@ test('a successful invocation is one show call; a failing one reads the function
   t.is(fnReads(failing, bad), 0, 'two failures are below the threshold: the function is not read');
   t.deepEqual(failing.filter((r) => r.includes(`/${api.db('function_attempts')}/`)).map((r) => r.split(' ')[0]), ['GET', 'PUT'], `the attempts doc: read, merged, written: ${failing.join(', ')}`);
 });
+
+test.serial('a function with published versions is still one show call: the version is read from the same answer', async (t) => {
+  const { routing } = api.couchfn.services;
+  const id = await api.createFunction(owner, { function_js: "return {module: 'tts', data: {}};" });
+  const published = await api.call('PUT', `/v2/accounts/${owner.accountId}/functions/${id}/versions`, {
+    token: owner.token, body: { data: { version: '1.0.0', function_js: "return {module: 'tts', data: {v: 1}};" } }
+  });
+  t.is(published.status, 201);
+  await api.invoke(owner, id); // the caller's account is read once, as for any request (it may have left the cache meanwhile)
+  let answer: Awaited<ReturnType<TestApi['invoke']>> | undefined;
+  const warm = await requestsDuring([routing.main, routing.functions()], async () => { answer = await api.invoke(owner, id); });
+  t.deepEqual(warm, [`GET /${api.db('functions')}/_design/functions/_show/wh/${id}`]);
+  t.is(answer!.headers['x-function-version'], '1.0.0');
+});

@@ -47,6 +47,8 @@ test('an empty environment starts with the documented defaults', (t) => {
     oauthTokenSeconds: 900,
     authFailuresPerMinute: 10,
     accountCallsPerSecond: 0,
+    globalCallsPerSecond: 50,
+    globalBodyLimitBytes: 65536,
     trustProxy: false,
     tls: undefined,
     lpGateway: true,

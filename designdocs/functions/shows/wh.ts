@@ -67,6 +67,16 @@ function runFunction(doc: any, call: unknown, entropy: string, req: any): Outcom
 // the realm's global, found once: compiling a function to find it costs every call a parse
 var realmGlobal: any;
 
+// A function that runs published versions says which one ran; one that has
+// none answers exactly as before.
+function withVersion(response: ShowResponse, doc: any): ShowResponse {
+  if (typeof doc.pvt_version === 'string') {
+    response.headers = response.headers || {};
+    response.headers['X-Function-Version'] = doc.pvt_version;
+  }
+  return response;
+}
+
 export default function wh(doc: any, req: any): ShowResponse {
   var global = realmGlobal;
   if (!global) {
@@ -87,8 +97,8 @@ export default function wh(doc: any, req: any): ShowResponse {
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
   var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy, req);
-  if (outcome.error !== undefined) return answer(500, 'function_error', outcome.error, outcome.logs);
+  if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error, outcome.logs), doc);
   var problem = outcome.problem || callflowProblem(outcome.value);
-  if (problem) return answer(500, 'invalid_callflow', problem, outcome.logs);
-  return withLogs({ code: 200, json: outcome.value }, outcome.logs);
+  if (problem) return withVersion(answer(500, 'invalid_callflow', problem, outcome.logs), doc);
+  return withVersion(withLogs({ code: 200, json: outcome.value }, outcome.logs), doc);
 }

@@ -7,6 +7,9 @@ export default function map(doc: any): void {
     disable_reason: doc.pvt_disable_reason,
     language_pack: doc.language_pack || 'javascript',
     events: doc.events || [],
+    // absent (left out of the row) for functions that use neither
+    version: doc.pvt_version,
+    global: doc.global === true ? true : undefined,
     created: doc.pvt_created,
     modified: doc.pvt_modified
   });

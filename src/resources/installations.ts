@@ -1,0 +1,68 @@
+// /v2/accounts/{A}/installations[/{id}]: an account registers the value that
+// names it in requests to a reseller's global function (OCP's installations),
+// so that the function's public route runs in this account's name.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../http/services.js';
+import type { InstallationDoc } from '../globals/installations.js';
+import { fieldError } from '../errors.js';
+import { success } from '../http/envelope.js';
+import { resource } from '../http/resource.js';
+import { accountParams, assertCurrent, embedded, requestBody } from '../http/schemas.js';
+import { installationSchema, kazooId } from '../schemas/index.js';
+
+const installationParams = {
+  type: 'object', required: ['accountId', 'installationId'], properties: { accountId: kazooId, installationId: kazooId }
+} as const;
+
+function installationView(doc: InstallationDoc) {
+  return { id: doc._id, function: doc.function, value: doc.value, function_id: doc.pvt_function_id, reseller_id: doc.pvt_reseller_id };
+}
+
+export function installationsResource(app: FastifyInstance, { globals }: Services): void {
+  const { installations } = globals;
+  const current = (request: FastifyRequest) => {
+    const { installationId } = request.params as { installationId: string };
+    return installations.get(request.account!._id, installationId);
+  };
+
+  resource(app, '/v2/accounts/:accountId/installations', 'installations', {
+    GET: {
+      scope: 'functions.read',
+      schema: { summary: 'The account\'s installations of its resellers\' global functions', params: accountParams },
+      handler: async (request) => success(request, (await installations.list(request.account!._id)).map(installationView))
+    },
+    PUT: {
+      scope: 'functions.write',
+      status: 201,
+      schema: { summary: 'Install a reseller\'s global function: the value that names this account in its requests (409 when taken)', params: accountParams, body: requestBody(embedded(installationSchema)) },
+      handler: async (request) => {
+        const { function: name, value } = (request.body as { data: { function: string; value?: string } }).data;
+        const fn = await globals.installable(request.account!, name);
+        if (!fn) throw fieldError('function', 'invalid', `none of this account's resellers has a global function named ${name}`);
+        const created = await installations.create(request.account!, fn, value);
+        return success(request, installationView(created), { revision: created._rev });
+      }
+    }
+  });
+
+  resource(app, '/v2/accounts/:accountId/installations/:installationId', 'installations', {
+    GET: {
+      scope: 'functions.read',
+      schema: { summary: 'Read an installation', params: installationParams },
+      handler: async (request) => {
+        const doc = await current(request);
+        return success(request, installationView(doc), { revision: doc._rev });
+      }
+    },
+    DELETE: {
+      scope: 'functions.write',
+      schema: { summary: 'Remove an installation: its value no longer names this account', params: installationParams },
+      handler: async (request) => {
+        const doc = await current(request);
+        assertCurrent(request, doc);
+        await installations.remove(doc);
+        return success(request, installationView(doc));
+      }
+    }
+  });
+}

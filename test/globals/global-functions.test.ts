@@ -1,0 +1,163 @@
+// A reseller's global function: usable below it as the account's own, seen
+// nowhere else, overridable, and reachable without a token on the public
+// route, which finds the account by installation as OCP does.
+import test from 'ava';
+import { startApi, type Caller, type TestApi } from '../helpers/api.js';
+
+let api: TestApi;
+let reseller: Caller;
+let customer: Caller;
+let other: Caller;
+let stranger: Caller;
+
+// answers for whom it ran; with no account it refuses the request itself
+const router = (label: string) => "if (!call['Account-ID']) return {module: 'response', data: {code: 404, message: 'no installation'}};"
+  + `return {module: 'tts', data: {text: '${label} for ' + call['Account-ID'] + (call.x ? ' x=' + call.x : '')`
+  + " + (call['Request-Headers'] && call['Request-Headers']['x-event'] ? ' event=' + call['Request-Headers']['x-event'] : '')}};";
+
+test.before(async () => {
+  api = await startApi({ COUCHFN_RECORD_SUCCESSES: 'true' });
+  const master = await api.master();
+  reseller = await api.account(master, 'reseller');
+  await api.call('PUT', `/v2/accounts/${reseller.accountId}/reseller`, { token: master.token });
+  customer = await api.account(reseller, 'customer');
+  other = await api.account(reseller, 'other customer');
+  const sibling = await api.account(master, 'sibling reseller');
+  await api.call('PUT', `/v2/accounts/${sibling.accountId}/reseller`, { token: master.token });
+  stranger = await api.account(sibling, 'sibling\'s customer');
+});
+test.after.always(async () => { await api?.close(); });
+
+const functionsOf = (who: Caller) => `/v2/accounts/${who.accountId}/functions`;
+const textOf = (res: { body: any }) => res.body?.data?.data?.text ?? res.body?.data?.text;
+const install = (who: Caller, fn: string, value?: string) =>
+  api.call('PUT', `/v2/accounts/${who.accountId}/installations`, { token: who.token, body: { data: { function: fn, ...(value ? { value } : {}) } } });
+const publicRoute = (name: string, query = '') => `/v2/global/${reseller.accountId}/${name}${query}`;
+
+test('a descendant invokes the reseller\'s global function through its own route, with its own Account-ID', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'greet', global: true, function_js: router('greet') });
+  const res = await api.invoke(customer, id, { 'Account-ID': stranger.accountId, x: '1' });
+  t.is(res.status, 200, res.text);
+  t.is(textOf(res), `greet for ${customer.accountId} x=1`, 'the Account-ID the caller sent is replaced');
+  const pivot = await api.call('GET', `${functionsOf(customer)}/${id}/pivot?auth_token=${customer.token}&Account-ID=${other.accountId}`);
+  t.is(pivot.body.data.text, `greet for ${customer.accountId}`);
+  // the reseller's own call is its own function's: unchanged
+  t.is(textOf(await api.invoke(reseller, id, { 'Account-ID': 'as sent' })), 'greet for as sent');
+  await api.couchfn.services.attempts.flushAll();
+  const attempts = await api.call('GET', `${functionsOf(reseller)}/${id}/attempts`, { token: reseller.token });
+  t.deepEqual(attempts.body.data.map((a: { account_id?: string }) => a.account_id).sort(), [customer.accountId, customer.accountId, undefined].sort(),
+    'counted once, on the reseller\'s function, saying for whom it ran');
+});
+
+test('descendants see it listed, read-only, its code only when the reseller shows it', async (t) => {
+  const hidden = await api.createFunction(reseller, { name: 'hidden', global: true, function_js: router('hidden') });
+  const shown = await api.createFunction(reseller, { name: 'shown', global: true, code_visible: true, function_js: router('shown') });
+  const list = await api.call('GET', functionsOf(customer), { token: customer.token });
+  const listed = list.body.data.find((f: { id: string }) => f.id === hidden);
+  t.like(listed, { name: 'hidden', global: true, read_only: true, reseller_id: reseller.accountId });
+  const read = await api.call('GET', `${functionsOf(customer)}/${hidden}`, { token: customer.token });
+  t.is(read.status, 200);
+  t.false('function_js' in read.body.data);
+  t.false(read.text.includes("'hidden for '"));
+  const visible = await api.call('GET', `${functionsOf(customer)}/${shown}`, { token: customer.token });
+  t.is(visible.body.data.function_js, router('shown'));
+  for (const [method, body] of [['PATCH', { data: { name: 'mine' } }], ['POST', { data: { name: 'mine', function_js: 'return 1;' } }], ['DELETE', undefined]] as const) {
+    t.is((await api.call(method, `${functionsOf(customer)}/${hidden}`, { token: customer.token, body })).status, 403, method);
+  }
+  t.is((await api.call('GET', `${functionsOf(reseller)}/${hidden}`, { token: reseller.token })).body.data.name, 'hidden');
+});
+
+test('a sibling reseller\'s accounts see nothing of it', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'private', global: true, code_visible: true, function_js: router('private') });
+  const list = await api.call('GET', functionsOf(stranger), { token: stranger.token });
+  t.false(list.text.includes(id));
+  t.false(list.text.includes('private'));
+  for (const [method, url] of [['GET', `${functionsOf(stranger)}/${id}`], ['POST', `${functionsOf(stranger)}/${id}/invoke`], ['GET', `${functionsOf(stranger)}/${id}/pivot`]] as const) {
+    const res = await api.call(method, url, { token: stranger.token, body: method === 'POST' ? { data: {} } : undefined });
+    t.is(res.status, 404, `${method} ${url}`);
+    t.false(res.text.includes('private for'));
+  }
+  t.is((await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: stranger.token })).status, 403);
+  const installed = await install(stranger, 'private', 'mine');
+  t.is(installed.status, 400, 'it cannot install what it cannot see');
+});
+
+test('a descendant overrides it with its own function of the same name, unless the reseller forbids it', async (t) => {
+  const open = await api.createFunction(reseller, { name: 'open', global: true, function_js: router('global') });
+  const closed = await api.createFunction(reseller, { name: 'closed', global: true, allow_overrides: false, function_js: router('global') });
+  await api.createFunction(other, { name: 'open', function_js: router('own') });
+  await api.createFunction(other, { name: 'closed', function_js: router('own') });
+  // Kazoo sends the call's Account-ID; the account's own function gets it as sent, as any of its functions does
+  t.is(textOf(await api.invoke(other, open, { 'Account-ID': other.accountId })), `own for ${other.accountId}`);
+  t.is(textOf(await api.invoke(other, closed, { 'Account-ID': other.accountId })), `global for ${other.accountId}`);
+  t.is(textOf(await api.invoke(customer, open)), `global for ${customer.accountId}`, 'the other descendants keep the global one');
+  const list = (await api.call('GET', functionsOf(other), { token: other.token })).body.data;
+  t.true(list.find((f: { id: string }) => f.id === open).overridden);
+  t.false('overridden' in list.find((f: { id: string }) => f.id === closed));
+});
+
+test('the public route runs without a token; no installation: the function answers for itself', async (t) => {
+  await api.createFunction(reseller, { name: 'hook', global: true, function_js: router('hook') });
+  const res = await api.call('GET', publicRoute('hook', '?x=1&Account-ID=forged'));
+  t.is(res.status, 404, 'no installation resolution: no account, whatever the request claims');
+  t.deepEqual(res.body, { module: 'response', data: { code: 404, message: 'no installation' } });
+  t.is((await api.call('GET', publicRoute('nosuch'))).status, 404);
+  t.is((await api.call('GET', `/v2/global/${customer.accountId}/hook`)).status, 404, 'a reseller\'s name only');
+});
+
+for (const [type, key, send] of [
+  ['GUID', 'account', (value: string) => ({ url: `?account=${value}&x=7` })],
+  ['QUERY_PARAM', 'shop', (value: string) => ({ url: `?shop=${value}&x=7` })],
+  ['HEADER', 'X-Shop-Domain', (value: string) => ({ url: '?x=7', headers: { 'x-shop-domain': value } })],
+  ['JSON_BODY_FIELD', 'shop.id', (value: string) => ({ url: '?x=7', method: 'POST', body: { shop: { id: value } } })]
+] as const) {
+  test(`installation resolution ${type}: a match runs in that account's name, its override first; no match runs with no account`, async (t) => {
+    const name = `by_${type.toLowerCase()}`;
+    await api.createFunction(reseller, { name, global: true, installation_resolution: { type, key }, function_js: router('global') });
+    await api.createFunction(other, { name, function_js: router('own') });
+    const customerValue = type === 'GUID' ? customer.accountId : `${name}-customer`;
+    const otherValue = type === 'GUID' ? other.accountId : `${name}-other`;
+    t.is((await install(customer, name, type === 'GUID' ? undefined : customerValue)).status, 201);
+    t.is((await install(other, name, type === 'GUID' ? undefined : otherValue)).status, 201);
+    const call = async (value: string) => {
+      const { url, headers, method, body } = send(value) as { url: string; headers?: Record<string, string>; method?: string; body?: unknown };
+      return api.call(method ?? 'GET', publicRoute(name, url), { headers: { 'x-event': 'paid', ...headers }, body });
+    };
+    const matched = await call(customerValue);
+    t.is(matched.status, 200, matched.text);
+    t.deepEqual(matched.body, { module: 'tts', data: { text: `global for ${customer.accountId} x=7 event=paid` } });
+    t.is((await call(otherValue)).body.data.text, `own for ${other.accountId} x=7 event=paid`, 'the account\'s own function of that name');
+    const unmatched = await call(type === 'GUID' ? stranger.accountId : 'nobody');
+    t.is(unmatched.status, 404);
+    t.is(unmatched.body.data.message, 'no installation');
+    if (type !== 'GUID') t.is((await install(other, name, customerValue)).status, 409, 'a value names one account only');
+    else t.is((await install(other, name, customer.accountId)).status, 400, 'GUID: the value is the account\'s own id');
+  });
+}
+
+test('installations are listed, read and deleted; a deleted one no longer matches', async (t) => {
+  const name = 'uninstall';
+  await api.createFunction(reseller, { name, global: true, installation_resolution: { type: 'QUERY_PARAM', key: 'k' }, function_js: router('global') });
+  const created = await install(customer, name, 'v1');
+  t.is(created.status, 201);
+  const id = created.body.data.id;
+  const list = await api.call('GET', `/v2/accounts/${customer.accountId}/installations`, { token: customer.token });
+  t.true(list.body.data.some((i: { id: string; value: string }) => i.id === id && i.value === 'v1'));
+  t.is((await api.call('GET', `/v2/accounts/${customer.accountId}/installations/${id}`, { token: customer.token })).body.data.function, name);
+  t.is((await api.call('GET', `/v2/accounts/${other.accountId}/installations/${id}`, { token: other.token })).status, 404);
+  t.is((await api.call('GET', publicRoute(name, '?k=v1'))).status, 200);
+  t.is((await api.call('DELETE', `/v2/accounts/${customer.accountId}/installations/${id}`, { token: customer.token })).status, 200);
+  t.is((await api.call('GET', publicRoute(name, '?k=v1'))).status, 404);
+});
+
+test('deleting an account frees the values it installed', async (t) => {
+  const name = 'freed';
+  await api.createFunction(reseller, { name, global: true, installation_resolution: { type: 'HEADER', key: 'X-Tenant' }, function_js: router('global') });
+  const leaving = await api.account(reseller, 'leaving');
+  t.is((await install(leaving, name, 'tenant-1')).status, 201);
+  t.is((await install(customer, name, 'tenant-1')).status, 409);
+  t.is((await api.call('DELETE', `/v2/accounts/${leaving.accountId}`, { token: reseller.token })).status, 200);
+  t.is((await install(customer, name, 'tenant-1')).status, 201);
+  const res = await api.call('GET', publicRoute(name), { headers: { 'x-tenant': 'tenant-1' } });
+  t.is(res.body.data.text, `global for ${customer.accountId}`);
+});
