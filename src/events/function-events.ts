@@ -45,7 +45,7 @@ export class FunctionEvents {
   }
 
   private fromEntry(doc: FunctionDoc, entry: HistoryEntry, tree: string[]): LiveEvent[] {
-    const common = { account_id: doc.pvt_account_id, function_id: doc._id, name: doc.name, timestamp: entry.at };
+    const common = { account_id: doc.pvt_account_id, function_id: doc._id, name: entry.name ?? doc.name, timestamp: entry.at };
     const base = { account_id: doc.pvt_account_id, account_tree: tree, timestamp: entry.at };
     const events: LiveEvent[] = [{
       ...base,

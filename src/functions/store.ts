@@ -17,6 +17,8 @@ export interface HistoryEntry {
   action: 'doc_created' | 'doc_edited' | 'doc_deleted';
   /** ISO 8601 */
   at: string;
+  /** the function's name after this write (an event tells of the function as it was then) */
+  name?: string;
   /** the write disabled or enabled the function */
   state?: 'disabled' | 'enabled';
   /** disabled: why, and by whom ("auto" or "owner") */
@@ -30,10 +32,10 @@ export const HISTORY_LIMIT = 20;
 export const revisionNumber = (rev: string | undefined) => (rev ? Number.parseInt(rev, 10) || 0 : 0);
 
 /** The doc with this write's entry added to its history. */
-export function withHistory<D extends { _rev?: string; pvt_history?: HistoryEntry[]; enabled?: boolean; pvt_disable_reason?: string; pvt_disabled_by?: string }>(
+export function withHistory<D extends { _rev?: string; name?: unknown; pvt_history?: HistoryEntry[]; enabled?: boolean; pvt_disable_reason?: string; pvt_disabled_by?: string }>(
   next: D, previous: D | null, action: HistoryEntry['action']
 ): D {
-  const entry: HistoryEntry = { n: revisionNumber(previous?._rev) + 1, action, at: new Date().toISOString() };
+  const entry: HistoryEntry = { n: revisionNumber(previous?._rev) + 1, action, at: new Date().toISOString(), ...(typeof next.name === 'string' ? { name: next.name } : {}) };
   const wasEnabled = previous ? previous.enabled !== false : true;
   const isEnabled = next.enabled !== false;
   if (previous && action === 'doc_edited' && wasEnabled !== isEnabled) {
