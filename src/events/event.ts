@@ -68,27 +68,39 @@ export function shortName(event: LiveEvent): string {
 }
 
 /** AMQP topic matching, as Kazoo's bindings: words split on `.`, `*` is
- * exactly one word, `#` zero or more. */
+ * exactly one word, `#` zero or more. One pass over the key per pattern word
+ * (a table of which key positions are reachable), so no binding, however
+ * many `#` it holds, costs more than words x words steps. */
 export function bindingMatches(binding: string, routingKey: string): boolean {
-  const pattern = binding.split('.');
+  // a run of `#` matches what one `#` matches
+  const pattern = binding.split('.').filter((word, i, all) => !(word === '#' && all[i - 1] === '#'));
   const words = routingKey.split('.');
-  const match = (p: number, w: number): boolean => {
-    if (p === pattern.length) return w === words.length;
-    if (pattern[p] === '#') {
-      for (let skip = w; skip <= words.length; skip++) if (match(p + 1, skip)) return true;
-      return false;
+  // reachable[w]: the pattern so far can end having used the first w words
+  let reachable = Array.from({ length: words.length + 1 }, (_, w) => w === 0);
+  for (const word of pattern) {
+    const next = new Array<boolean>(words.length + 1).fill(false);
+    for (let w = 0; w <= words.length; w++) {
+      if (!reachable[w]) continue;
+      if (word === '#') {
+        for (let rest = w; rest <= words.length; rest++) next[rest] = true;
+        break; // every later position is reachable already
+      }
+      if (w < words.length && (word === '*' || word === words[w])) next[w + 1] = true;
     }
-    return w < words.length && (pattern[p] === '*' || pattern[p] === words[w]) && match(p + 1, w + 1);
-  };
-  return match(0, 0);
+    reachable = next;
+  }
+  return reachable[words.length];
 }
+
+/** At most this many words in a binding: couchfn's routing keys have three. */
+const MAX_BINDING_WORDS = 8;
 
 const BINDING = /^[a-z_*#]+(\.([a-z0-9_*#]+))*$/;
 
 /** Whether a binding can select any event couchfn sends: every routing key
  * couchfn makes is tried, with the binding's own function id in it. */
 export function isKnownBinding(binding: string): boolean {
-  if (binding.length > 200 || !BINDING.test(binding)) return false;
+  if (binding.length > 200 || !BINDING.test(binding) || binding.split('.').length > MAX_BINDING_WORDS) return false;
   const id = binding.split('.').find((w) => /^[0-9a-f]{32}$/.test(w)) ?? '0'.repeat(32);
   const keys = [
     ...(['doc_created', 'doc_edited', 'doc_deleted'] as const).map(objectRoutingKey),

@@ -181,10 +181,11 @@ export class WebsocketEndpoint {
     if (typeof message.auth_token !== 'string' || !message.auth_token) throw new ProtocolError('auth_token is required');
     const accountId = message.data?.account_id;
     if (typeof accountId !== 'string' || !isKazooId(accountId)) throw new ProtocolError('data.account_id must be an account id (32 hex characters)');
+    // who asks comes first: nothing of the request is worked on for an unknown caller
+    const claims = await tokens.verify(message.auth_token);
     const bindings = this.bindingsOf(message, true)!;
     const unknown = bindings.filter((b) => !isKnownBinding(b));
     if (unknown.length > 0) throw new ProtocolError(`unknown binding ${unknown.join(', ')}: GET /v2/websockets lists them`);
-    const claims = await tokens.verify(message.auth_token);
     if (claims.clientId && !(await oauthClients.isActive(claims.clientId))) throw new ProtocolError('the client was revoked');
     if (claims.scope && !claims.scope.includes('functions.read')) throw new ProtocolError('the token\'s scope does not allow this (it needs functions.read)');
     const caller = await accounts.find(claims.accountId);

@@ -20,6 +20,19 @@ test('bindings match as AMQP topics: * is one word, # any number', (t) => {
   t.true(bindingMatches('function.*.#', `function.enabled.${FN}`));
   t.false(bindingMatches('object.doc_created.function', 'object.doc_deleted.function'));
   t.false(bindingMatches(`function.failed.${FN}`, 'function.failed.ffffffffffffffffffffffffffffffff'));
+  t.true(bindingMatches('#.function', 'object.doc_edited.function'));
+  t.true(bindingMatches('#.#.#', 'object.doc_edited.function'), 'a run of # is one #');
+  t.true(bindingMatches('object.#.function', 'object.function'), '# may be no word at all');
+  t.false(bindingMatches('#.object', 'object.doc_edited.function'));
+  t.false(bindingMatches('*.*.*.*', 'object.doc_edited.function'));
+});
+
+test('a binding built to make matching backtrack is answered at once, and long ones are refused', (t) => {
+  // before, each # tried every split of the rest: 99 of them took seconds per key
+  const hostile = `${'#.'.repeat(99)}x`;
+  for (let i = 0; i < 200; i++) t.false(bindingMatches(hostile, 'object.doc_created.function'));
+  t.false(isKnownBinding(`${'#.'.repeat(86)}object.doc_created.function`), 'more words than any routing key needs');
+  t.true(isKnownBinding('#.#.object.doc_created.function'));
 });
 
 test('a binding is known when it can select some event couchfn sends', (t) => {
