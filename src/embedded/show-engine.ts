@@ -31,6 +31,15 @@ type Request = Omit<ShowJob, 'id' | 'timeoutMs' | 'source'> & { source: string; 
 interface Pending { job: ShowJob; account: string; resolve: (outcome: ShowOutcome) => void; expiry?: NodeJS.Timeout }
 interface Slot { worker: Worker; current: Pending | null; watchdog?: NodeJS.Timeout; /** show keys whose source the worker has */ known: Set<string> }
 
+/** Whose turn a call takes: the function's account; for a reseller's global
+ * function, each account it runs for (the Account-ID couchfn sets) takes its
+ * own, so one busy account cannot hold the function for every other. */
+export function fairnessKey(doc: Record<string, any> | null, url: string): string {
+  if (typeof doc?.pvt_account_id !== 'string') return '';
+  if (doc.global !== true) return doc.pvt_account_id;
+  return `${doc.pvt_account_id}/${new URLSearchParams(url.split('?')[1] ?? '').get('Account-ID') ?? ''}`;
+}
+
 // Grace for the worker's own interrupt before the pool kills it.
 const WATCHDOG_GRACE_MS = 1000;
 

@@ -4,7 +4,7 @@
 // express-pouchdb differs from CouchDB.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { couchRequest, type ShowTarget } from './couch-request.js';
-import type { ShowEngine } from './show-engine.js';
+import { fairnessKey, type ShowEngine } from './show-engine.js';
 import { showAnswer } from './show-response.js';
 
 const SHOW_PATH = /^\/([^/_][^/]*)\/_design\/([^/]+)\/_show\/([^/]+)(?:\/(.+))?$/;
@@ -38,14 +38,6 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-/** Whose turn a call takes: the function's account; for a reseller's global
- * function, each account it runs for (the Account-ID couchfn sets) takes its
- * own, so one busy account cannot hold the function for every other. */
-function fairnessKey(doc: Record<string, any> | null, url: string): string {
-  if (typeof doc?.pvt_account_id !== 'string') return '';
-  if (doc.global !== true) return doc.pvt_account_id;
-  return `${doc.pvt_account_id}/${new URLSearchParams(url.split('?')[1] ?? '').get('Account-ID') ?? ''}`;
-}
 
 export async function serveShow(req: IncomingMessage, res: ServerResponse, target: ShowTarget,
   store: DocStore, engine: ShowEngine, user: string): Promise<void> {

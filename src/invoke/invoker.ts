@@ -25,6 +25,17 @@ export type RunObserver = (account: AccountDoc, functionId: string, call: CallRe
 // what the engine never ran: the caller's mistakes and a full account
 const NOT_RUN = new Set(['not_found', 'disabled', 'busy', 'account_disabled', 'too_large']);
 
+/** What a caller who does not own the function (a reseller's global function,
+ * run by a descendant or through the public route) learns of a run: the
+ * outcome's kind, never the function's own words (its logs, what it threw,
+ * why it was disabled), which stay in its owner's attempts. */
+function toOutsider(outcome: Outcome): Outcome {
+  const { logs: _logs, ...rest } = outcome;
+  if (FUNCTION_FAULTS.has(outcome.kind)) return { ...rest, reason: `the function failed (${outcome.kind}); its owner sees why in its attempts` };
+  if (outcome.kind === 'disabled') return { ...rest, reason: 'the function is disabled' };
+  return rest;
+}
+
 export class Invoker {
   /** runs, and their recording, not finished yet: a graceful stop waits for them */
   private readonly underWay = new Set<Promise<unknown>>();
@@ -52,7 +63,8 @@ export class Invoker {
   /** Runs what the public route resolved: a reseller's global function for an
    * installed account (or that account's override), or for no account at all. */
   runResolved(account: AccountDoc | null, target: Resolved, call: CallRequest): Promise<Outcome> {
-    return this.track(this.runTarget(account, target, call));
+    // anyone may call the public route: its failures are recorded, never counted towards auto-disable
+    return this.track(this.runTarget(account, target, call, false, false));
   }
 
   /** Resolves when every run under way, and what it records, is done. */
@@ -74,7 +86,7 @@ export class Invoker {
     return this.runTarget(account, target, call, true);
   }
 
-  private async runTarget(account: AccountDoc | null, target: Resolved, call: CallRequest, checked = false): Promise<Outcome> {
+  private async runTarget(account: AccountDoc | null, target: Resolved, call: CallRequest, checked = false, counts = true): Promise<Outcome> {
     const refused = checked ? null : this.refusal(account, call);
     if (refused) return refused;
     const wait = account ? this.rate.take(account._id) : 0;
@@ -84,10 +96,11 @@ export class Invoker {
     const started = performance.now();
     const outcome = await this.engine().run(target.functionId, query, this.options);
     const duration = Math.round(performance.now() - started);
-    this.record(target, account, call, outcome, duration);
+    this.record(target, account, call, outcome, duration, counts);
+    const answer = target.ownerId === account?._id ? outcome : toOutsider(outcome);
     // live events go to the account that made the call (the public route with no installation has none)
-    if (this.observer && account && !NOT_RUN.has(outcome.kind)) this.observer(account, target.functionId, call, outcome, duration);
-    return outcome;
+    if (this.observer && account && !NOT_RUN.has(outcome.kind)) this.observer(account, target.functionId, call, answer, duration);
+    return answer;
   }
 
   /** Why the call may not run at all, or null. */
@@ -107,7 +120,7 @@ export class Invoker {
     return owner === null ? null : this.globals.forAccount(account, functionId);
   }
 
-  private record(target: Resolved, account: AccountDoc | null, call: CallRequest, outcome: Outcome, duration: number): void {
+  private record(target: Resolved, account: AccountDoc | null, call: CallRequest, outcome: Outcome, duration: number, counts: boolean): void {
     if (outcome.kind === 'not_found' || outcome.kind === 'disabled') return;
     const result = outcome.kind === 'success' ? 'success' : 'failure';
     if (!this.attempts.keeps(result)) return; // successes, unless configured: the hot path builds nothing
@@ -123,7 +136,7 @@ export class Invoker {
     };
     // counted, and auto-disabled, where the function lives: a reseller's function is one, whoever runs it
     const written = this.attempts.record(ownerId, attempt);
-    if (FUNCTION_FAULTS.has(outcome.kind)) {
+    if (counts && FUNCTION_FAULTS.has(outcome.kind)) {
       void this.track(written.then((doc) => doc && this.disabler.check(ownerId, doc)).catch(this.onError));
     }
   }

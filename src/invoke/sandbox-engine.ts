@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { showRequest } from '../embedded/couch-request.js';
-import type { ShowEngine as ShowPool } from '../embedded/show-engine.js';
+import { fairnessKey, type ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
@@ -46,10 +46,11 @@ export class SandboxEngine implements FunctionEngine {
     const target = { db: this.database, ddoc: 'functions', show: 'wh', docId: functionId };
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
     const req = showRequest(target, { method: 'GET', rawPath, headers: { ...HEADERS, ...headers }, peer: '127.0.0.1', user: 'couchfn' });
-    const account = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
+    const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
       key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: JSON.stringify(req),
-      account, context: `${account}/${functionId}/${doc?._rev ?? ''}`
+      // a reseller's global function: each account it runs for takes its own turn
+      account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
     });
     const answer = showAnswer(outcome, doc === null);
     return { status: answer.status, text: answer.body.toString(), headers: answer.headers };

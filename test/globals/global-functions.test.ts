@@ -161,3 +161,26 @@ test('deleting an account frees the values it installed', async (t) => {
   const res = await api.call('GET', publicRoute(name), { headers: { 'x-tenant': 'tenant-1' } });
   t.is(res.body.data.text, `global for ${customer.accountId}`);
 });
+
+test('a global function\'s own words stay with the reseller: callers below and on the public route see the kind of failure, never what it threw or logged, and anonymous failures disable nothing', async (t) => {
+  const id = await api.createFunction(reseller, {
+    name: 'secretive', global: true,
+    function_js: "console.log('signing with reseller-secret-42'); throw new Error('no account; key=reseller-secret-42');"
+  });
+  const below = await api.invoke(customer, id);
+  t.is(below.status, 500);
+  t.notRegex(below.text, /reseller-secret-42/);
+  t.regex(below.body.data.cause, /its owner sees why in its attempts/);
+  for (let i = 0; i < 8; i++) {
+    const anonymous = await api.call('GET', publicRoute('secretive'));
+    t.is(anonymous.status, 500, anonymous.text);
+    t.notRegex(anonymous.text, /reseller-secret-42/);
+  }
+  // the reseller itself sees it all, in its answer and its attempts
+  const own = await api.invoke(reseller, id);
+  t.regex(own.body.data.cause, /reseller-secret-42/);
+  t.regex(JSON.stringify(own.body.data.logs), /reseller-secret-42/);
+  await api.couchfn.services.attempts.flushAll();
+  const fn = await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: reseller.token });
+  t.true(fn.body.data.enabled, 'eight anonymous failures did not disable it (the default threshold is 6)');
+});
