@@ -25,12 +25,21 @@ export class FunctionEvents {
     this.notBefore = time;
   }
 
+  /** The batch's events were dispatched: they are not to be made again. Only
+   * then, so a batch read again after a failed dispatch makes them again. */
+  markSeen(changes: Change<FunctionDoc>[]): void {
+    for (const change of changes) {
+      if (!change.doc) continue;
+      const latest = revisionNumber(change.rev ?? change.doc._rev);
+      this.seen.set(change.doc._id, Math.max(latest, this.seen.get(change.doc._id) ?? 0));
+    }
+  }
+
   async eventsOf(change: Change<FunctionDoc>): Promise<LiveEvent[]> {
     const doc = change.doc;
     if (!doc || doc._id.startsWith('_design/') || doc.pvt_type !== 'function' || typeof doc.pvt_account_id !== 'string') return [];
     const latest = revisionNumber(change.rev ?? doc._rev);
     const last = this.seen.get(doc._id);
-    this.seen.set(doc._id, Math.max(latest, last ?? 0));
     const history = doc.pvt_history ?? [];
     // a minute's slack for clocks and for the time between reading a batch and
     // writing its checkpoint: an entry read twice finds its delivery claimed

@@ -88,6 +88,7 @@ export class EventHub {
       events.push(...await this.functionEvents!.eventsOf(change));
     }
     await this.dispatch(events, 'functions', seq, connection);
+    this.functionEvents!.markSeen(changes);
   }
 
   private async logBatch(changes: Change<EventLogDoc>[], seq: Seq, connection: string): Promise<void> {

@@ -13,7 +13,7 @@ const SPECIAL_V4 = [
   '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
   '224.0.0.0/4', '240.0.0.0/4'
 ];
-const SPECIAL_V6 = ['::/128', '::1/128', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'ff00::/8'];
+const SPECIAL_V6 = ['::/96', '::1/128', 'fec0::/10', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'ff00::/8'];
 
 function blockList(cidrs: string[]): BlockList {
   const list = new BlockList();
@@ -61,7 +61,8 @@ export class NetworkPolicy {
         if (err) return callback(err, '', 0);
         const ok = addresses.filter((a) => this.allows(a.address));
         if (ok.length === 0) {
-          const refused = Object.assign(new Error(`${hostname} resolves to ${addresses.map((a) => a.address).join(', ')}, outside COUCHFN_WEBHOOK_ALLOWED_NETWORKS (${this.describe()})`), { code: 'ENETNOTALLOWED' });
+          // which address it was stays untold: a tenant must not map the operator's names
+          const refused = Object.assign(new Error(`${hostname} resolves to an address outside COUCHFN_WEBHOOK_ALLOWED_NETWORKS (${this.describe()})`), { code: 'ENETNOTALLOWED' });
           return callback(refused, '', 0);
         }
         if (opts.all) return callback(null, ok);
@@ -91,7 +92,8 @@ export class NetworkPolicy {
       }
     }
     const denied = addresses.filter((a) => !this.allows(a));
-    if (denied.length > 0) return `${host} is ${denied.join(', ')}: outside the networks webhooks may reach (COUCHFN_WEBHOOK_ALLOWED_NETWORKS: ${this.describe()})`;
+    // a name's addresses stay untold: a tenant must not map the operator's internal names
+    if (denied.length > 0) return `${isIP(host) ? host : `${host} resolves to an address that`} is outside the networks webhooks may reach (COUCHFN_WEBHOOK_ALLOWED_NETWORKS: ${this.describe()})`;
     return null;
   }
 }
