@@ -144,7 +144,8 @@ test.serial('function.disabled (with disable_reason) and function.enabled, by ha
   await until(async () => (await api.call('GET', `/v2/accounts/${account.accountId}/functions/${id}`, { token: account.token })).body.data.enabled === false, 10_000, 'the auto-disable');
   await api.call('PATCH', `/v2/accounts/${account.accountId}/functions`, { token: account.token, body: { data: { 're-enable': true } } });
   await until(() => receiver.on('/states').length >= 4, 10_000, 'four state events');
-  const events = payloads('/states');
+  // deliveries may cross on the way: put them in the order they happened
+  const events = payloads('/states').sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)) || Number(a.rev_number ?? 0) - Number(b.rev_number ?? 0));
   t.deepEqual(events.map((e) => e.event), ['function.disabled', 'function.enabled', 'function.disabled', 'function.enabled']);
   t.like(events[0], { disabled_by: 'owner', function_id: id, name: 'flaky', account_id: account.accountId });
   t.like(events[2], { disabled_by: 'auto' });
