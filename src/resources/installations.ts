@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import type { InstallationDoc } from '../globals/installations.js';
-import { fieldError } from '../errors.js';
+import { fieldError, forbidden } from '../errors.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, assertCurrent, embedded, requestBody } from '../http/schemas.js';
@@ -39,6 +39,13 @@ export function installationsResource(app: FastifyInstance, { globals }: Service
         const { function: name, value } = (request.body as { data: { function: string; value?: string } }).data;
         const fn = await globals.installable(request.account!, name);
         if (!fn) throw fieldError('function', 'invalid', `none of this account's resellers has a global function named ${name}`);
+        // a value routes a provider's requests, secrets and all, to this account: only
+        // the reseller (or the master) can vouch that a value is this account's; the
+        // account itself may install only its own id
+        const vouched = request.caller?._id === fn.pvt_account_id || request.caller?.pvt_superduper_admin === true;
+        if (!vouched && value !== undefined && value !== request.account!._id) {
+          throw forbidden(`only the reseller that owns ${name} can install a value other than the account's own id: ask it to install this one`);
+        }
         const created = await installations.create(request.account!, fn, value);
         return success(request, installationView(created), { revision: created._rev });
       }

@@ -30,8 +30,9 @@ test.after.always(async () => { await api?.close(); });
 
 const functionsOf = (who: Caller) => `/v2/accounts/${who.accountId}/functions`;
 const textOf = (res: { body: any }) => res.body?.data?.data?.text ?? res.body?.data?.text;
-const install = (who: Caller, fn: string, value?: string) =>
-  api.call('PUT', `/v2/accounts/${who.accountId}/installations`, { token: who.token, body: { data: { function: fn, ...(value ? { value } : {}) } } });
+/** An installation for `who`, made by `by` (the reseller, unless the value is who's own id). */
+const install = (who: Caller, fn: string, value?: string, by: Caller = reseller) =>
+  api.call('PUT', `/v2/accounts/${who.accountId}/installations`, { token: by.token, body: { data: { function: fn, ...(value ? { value } : {}) } } });
 const publicRoute = (name: string, query = '') => `/v2/global/${reseller.accountId}/${name}${query}`;
 
 test('a descendant invokes the reseller\'s global function through its own route, with its own Account-ID', async (t) => {
@@ -78,7 +79,7 @@ test('a sibling reseller\'s accounts see nothing of it', async (t) => {
     t.false(res.text.includes('private for'));
   }
   t.is((await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: stranger.token })).status, 403);
-  const installed = await install(stranger, 'private', 'mine');
+  const installed = await install(stranger, 'private', 'mine', stranger);
   t.is(installed.status, 400, 'it cannot install what it cannot see');
 });
 
@@ -183,4 +184,19 @@ test('a global function\'s own words stay with the reseller: callers below and o
   await api.couchfn.services.attempts.flushAll();
   const fn = await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: reseller.token });
   t.true(fn.body.data.enabled, 'eight anonymous failures did not disable it (the default threshold is 6)');
+});
+
+test('an account installs only its own id; any other value is the reseller\'s to vouch for, so a sibling cannot take another account\'s traffic', async (t) => {
+  await api.createFunction(reseller, {
+    name: 'shops', global: true, installation_resolution: { type: 'HEADER', key: 'X-Shop-Domain' }, function_js: router('shops')
+  });
+  const grab = await install(customer, 'shops', 'shop-of-other.example', other);
+  t.is(grab.status, 403, 'another account cannot install a value for this one');
+  const self = await install(other, 'shops', 'shop-of-other.example', other);
+  t.is(self.status, 403, 'nor for itself, a value that is not its own id');
+  t.regex(self.body.data.cause, /only the reseller/);
+  t.is((await install(other, 'shops', other.accountId, other)).status, 201, 'its own id it may install');
+  t.is((await install(other, 'shops', 'shop-of-other.example')).status, 201, 'the reseller installs the rest');
+  const routed = await api.call('GET', publicRoute('shops'), { headers: { 'x-shop-domain': 'shop-of-other.example' } });
+  t.is(textOf(routed), `shops for ${other.accountId}`);
 });
