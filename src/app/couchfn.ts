@@ -122,7 +122,7 @@ export async function createServices(config: Config, couchUrl: string, logger: L
     attempts,
     invoker,
     functionEngine: engine,
-    events: new EventDispatcher(functions, invoker, config.accountConcurrency),
+    events: new EventDispatcher(functions, invoker, config.accountConcurrency, globals),
     oauthClients: new OAuthClients(onMain<OAuthClientDoc>('oauth_clients')),
     engine: new EngineProbe(routing, config.engine === 'sandbox' ? config.sandboxIsolation : undefined),
     guessing: new GuessingLimit(config.authFailuresPerMinute),

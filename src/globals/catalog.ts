@@ -80,6 +80,19 @@ export class GlobalFunctions {
     return null;
   }
 
+  /** The global functions of the resellers above the account that listen to
+   * `event` and that it has not replaced with its own of the same name. */
+  async listeningFor(account: AccountDoc, event: string): Promise<string[]> {
+    const resellers = (await this.accounts.resellersAbove(account)).filter((r) => r.enabled !== false && r._id !== account._id);
+    const ids = (await Promise.all(resellers.map((r) => this.functions.listening(r._id, event)))).flat();
+    const usable: string[] = [];
+    for (const id of ids) {
+      const fn = await this.functions.find(id);
+      if (fn?.global === true && fn.enabled !== false && !(await this.override(account, fn))) usable.push(id);
+    }
+    return usable;
+  }
+
   /** The global functions listed to an account: every reseller's above it, read-only. */
   async listedTo(account: AccountDoc): Promise<ListedGlobal[]> {
     const listed: ListedGlobal[] = [];

@@ -1,10 +1,12 @@
 // Invocation by event: every enabled function of the account bound to the
-// event runs, a few at a time (one request must not become a flood of calls
+// event runs (and its resellers' global functions bound to it, unless the
+// account replaced them with its own), a few at a time (one request must not become a flood of calls
 // on the shared engine), each under its own deadline (the events_listing
 // view finds them; no scan).
 import { performance } from 'node:perf_hooks';
 import type { AccountDoc } from '../accounts/directory.js';
 import type { FunctionStore } from '../functions/store.js';
+import type { GlobalFunctions } from '../globals/catalog.js';
 import type { CallRequest, Invoker } from './invoker.js';
 
 export interface EventResult {
@@ -15,14 +17,17 @@ export interface EventResult {
 }
 
 export class EventDispatcher {
-  constructor(private readonly functions: FunctionStore, private readonly invoker: Invoker, private readonly fanOut: number) {}
+  constructor(private readonly functions: FunctionStore, private readonly invoker: Invoker, private readonly fanOut: number,
+    private readonly globals: GlobalFunctions) {}
 
-  listeners(accountId: string, event: string): Promise<string[]> {
-    return this.functions.listening(accountId, event);
+  /** What runs on the event for the account: its own listeners, then its resellers' global ones. */
+  async listeners(account: AccountDoc, event: string): Promise<string[]> {
+    const [own, global] = await Promise.all([this.functions.listening(account._id, event), this.globals.listeningFor(account, event)]);
+    return [...own, ...global];
   }
 
   async invoke(account: AccountDoc, event: string, call: CallRequest): Promise<EventResult[]> {
-    const ids = await this.listeners(account._id, event);
+    const ids = await this.listeners(account, event);
     const results: EventResult[] = new Array(ids.length);
     let next = 0;
     const worker = async () => {

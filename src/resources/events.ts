@@ -32,7 +32,7 @@ export function eventsResource(app: FastifyInstance, { events }: Services): void
       schema: { summary: 'Whether any enabled function listens to the event', params: eventParams },
       handler: async (request) => {
         const { event } = request.params as { event: string };
-        return success(request, { event, implemented: (await events.listeners(request.account!._id, event)).length > 0 });
+        return success(request, { event, implemented: (await events.listeners(request.account!, event)).length > 0 });
       }
     }
   });

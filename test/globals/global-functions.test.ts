@@ -200,3 +200,16 @@ test('an account installs only its own id; any other value is the reseller\'s to
   const routed = await api.call('GET', publicRoute('shops'), { headers: { 'x-shop-domain': 'shop-of-other.example' } });
   t.is(textOf(routed), `shops for ${other.accountId}`);
 });
+
+test('invoking by event reaches the resellers\' global functions bound to it, as the account\'s own, unless the account replaced them', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'on-ring', global: true, events: ['ring'], function_js: router('ring') });
+  const fire = (who: Caller) => api.call('POST', `/v2/accounts/${who.accountId}/events/ring/invoke`, { token: who.token, body: { data: {} } });
+  const fired = await fire(customer);
+  t.is(fired.status, 200, fired.text);
+  t.deepEqual(fired.body.data.map((r: { id: string; result: { data: { text: string } } }) => [r.id, r.result.data.text]), [[id, `ring for ${customer.accountId}`]]);
+  t.true((await api.call('GET', `/v2/accounts/${customer.accountId}/events/ring/is_implemented`, { token: customer.token })).body.data.implemented);
+  t.deepEqual((await fire(stranger)).body.data, [], 'another reseller\'s accounts: nothing');
+  // the account's own function of that name, not bound to the event, replaces it
+  await api.createFunction(other, { name: 'on-ring', function_js: router('own') });
+  t.deepEqual((await fire(other)).body.data, []);
+});

@@ -18,7 +18,7 @@ export function eventImplementedResource(app: FastifyInstance, { events }: Servi
       },
       handler: async (request) => {
         const { eventId } = request.params as { eventId: string };
-        return { implemented: (await events.listeners(request.account!._id, eventId)).length > 0 };
+        return { implemented: (await events.listeners(request.account!, eventId)).length > 0 };
       }
     }
   });
