@@ -150,8 +150,24 @@ export class WebhookDispatcher {
     }
   }
 
+  /** The lease starts again when sending starts, not when the claim was
+   * queued: a claim that waited long must not be taken over while it is being
+   * sent. Null when another process took it over while it waited. */
+  private async renew(claim: DeliveryDoc): Promise<DeliveryDoc | null> {
+    const hook = this.hooks.known(claim.hook_id);
+    const next: DeliveryDoc = { ...claim, lease_until: Date.now() + (hook ? this.leaseMs(hook) : 60_000) };
+    try {
+      return { ...next, _rev: await this.deliveries.put(next as DeliveryDoc | CheckpointDoc) };
+    } catch (err) {
+      if (err instanceof CouchError && err.status === 409) return null;
+      throw err;
+    }
+  }
+
   /** Tries the request as many times as the hook says, with growing pauses. */
-  private async deliver(claim: DeliveryDoc): Promise<void> {
+  private async deliver(queued: DeliveryDoc): Promise<void> {
+    const claim = await this.renew(queued);
+    if (!claim) return;
     let state: DeliveryDoc['state'] = 'dropped';
     const tries = () => ((this.hooks.known(claim.hook_id)?.retries ?? 2) + 1);
     for (let attempt = 1; attempt <= tries(); attempt++) {
