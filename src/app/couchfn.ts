@@ -153,13 +153,20 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
     websockets.attach(app.server);
     await services.hub.start();
     const { names } = services;
+    // an account disabled or deleted through any process ends its live subscriptions here
+    const accountGone = (id: string) => services.accounts.find(id).then((doc) => {
+      if (!doc || doc.enabled === false) services.sockets.accountGone(id);
+    }, (err) => log.warn({ err }, 'account not read after a change'));
     const accountChanges = new ChangesFollower(services.routing.main, names.accounts, {
-      onChange: (id) => services.accounts.forget(id),
+      onChange: (id) => { services.accounts.forget(id); void accountGone(id); },
       onReset: () => services.accounts.forgetAll()
     });
-    // a client revoked through another process stops working here too
+    // a client revoked through another process stops working here too, its live subscriptions included
+    const clientRevoked = (id: string) => services.oauthClients.isActive(id).then((active) => {
+      if (!active) services.sockets.clientRevoked(id);
+    }, (err) => log.warn({ err }, 'OAuth client not read after a change'));
     const clientChanges = new ChangesFollower(services.routing.main, names.oauth_clients, {
-      onChange: (id) => services.oauthClients.forget(id),
+      onChange: (id) => { services.oauthClients.forget(id); void clientRevoked(id); },
       onReset: () => services.oauthClients.forgetAll()
     });
     // the sandbox engine runs cached documents: edits made through other processes reach it here

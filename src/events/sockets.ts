@@ -37,6 +37,8 @@ export interface EventMessage {
 interface LocalSubscription extends Subscription {
   /** when the token it was made with expires (ms) */
   token_expires: number;
+  /** the OAuth client whose token made it, if one did */
+  client_id?: string;
   /** events before this time are not sent (a restart re-reads older ones) */
   since: number;
 }
@@ -45,8 +47,8 @@ export interface LocalSession {
   id: string;
   subscriptions: LocalSubscription[];
   send(message: EventMessage): void;
-  /** told of subscriptions that ended because their token expired */
-  expired(ended: Subscription[]): void;
+  /** told of subscriptions that ended because their token expired, or was revoked (`why`) */
+  expired(ended: Subscription[], why?: string): void;
   created: string;
 }
 
@@ -108,13 +110,13 @@ export class SocketRegistry {
     this.local.set(session.id, session);
   }
 
-  subscribe(id: string, subscriptions: (Subscription & { token_expires: number })[]): string[] {
+  subscribe(id: string, subscriptions: (Subscription & { token_expires: number; client_id?: string })[]): string[] {
     const session = this.local.get(id);
     if (!session) return [];
     const added: string[] = [];
     for (const s of subscriptions) {
       const existing = session.subscriptions.find((x) => x.account_id === s.account_id && x.binding === s.binding);
-      if (existing) existing.token_expires = s.token_expires;
+      if (existing) Object.assign(existing, { token_expires: s.token_expires, auth_account_id: s.auth_account_id, client_id: s.client_id });
       else session.subscriptions.push({ ...s, since: Date.now() });
       added.push(s.binding);
     }
@@ -196,13 +198,28 @@ export class SocketRegistry {
   /** An expired token ends the subscriptions made with it. */
   private expireTokens(): void {
     const now = Date.now();
+    this.end((s) => s.token_expires <= now);
+  }
+
+  /** Ends this process's subscriptions that `which` selects, telling their sockets why. */
+  end(which: (s: LocalSubscription) => boolean, why?: string): void {
     for (const session of this.local.values()) {
-      const ended = session.subscriptions.filter((s) => s.token_expires <= now);
+      const ended = session.subscriptions.filter(which);
       if (ended.length === 0) continue;
-      session.subscriptions = session.subscriptions.filter((s) => s.token_expires > now);
+      session.subscriptions = session.subscriptions.filter((s) => !which(s));
       this.persist(session.id);
-      session.expired(ended.map(({ account_id, binding, auth_account_id }) => ({ account_id, binding, auth_account_id })));
+      session.expired(ended.map(({ account_id, binding, auth_account_id }) => ({ account_id, binding, auth_account_id })), why);
     }
+  }
+
+  /** An account disabled or deleted: the subscriptions its tokens made, and those on it, end. */
+  accountGone(accountId: string): void {
+    this.end((s) => s.auth_account_id === accountId || s.account_id === accountId, 'the account was disabled or deleted');
+  }
+
+  /** An OAuth client revoked: the subscriptions its tokens made end. */
+  clientRevoked(clientId: string): void {
+    this.end((s) => s.client_id === clientId, 'the OAuth client was revoked');
   }
 
   /** The live sockets with a subscription on the account (any process). */

@@ -129,9 +129,9 @@ export class WebsocketEndpoint {
     };
     sockets.open({
       id, subscriptions: [], created: new Date().toISOString(), send,
-      expired: (ended) => send({
+      expired: (ended, why) => send({
         action: 'unsubscribed', status: 'error',
-        data: { errors: ['the auth token expired: subscribe again with a new one'], unsubscribed: ended.map((s) => s.binding), account_id: ended[0]?.account_id }
+        data: { errors: [why ?? 'the auth token expired: subscribe again with a new one'], unsubscribed: ended.map((s) => s.binding), account_id: ended[0]?.account_id }
       })
     });
     ws.on('close', () => sockets.close(id));
@@ -193,8 +193,9 @@ export class WebsocketEndpoint {
     await accounts.authorize(caller, accountId);
     const session = sockets.sessionsOf(accountId).find((s) => s.id === id);
     if ((session?.bindings.length ?? 0) + bindings.length > MAX_SUBSCRIPTIONS) throw new ProtocolError(`at most ${MAX_SUBSCRIPTIONS} bindings per account on one socket`);
-    const subscriptions: (Subscription & { token_expires: number })[] = bindings.map((binding) => ({
-      account_id: accountId, binding, auth_account_id: caller._id, token_expires: claims.exp * 1000
+    const subscriptions: (Subscription & { token_expires: number; client_id?: string })[] = bindings.map((binding) => ({
+      account_id: accountId, binding, auth_account_id: caller._id, token_expires: claims.exp * 1000,
+      ...(claims.clientId ? { client_id: claims.clientId } : {})
     }));
     return sockets.subscribe(id, subscriptions);
   }

@@ -124,6 +124,27 @@ test('an expired token ends the subscription', async (t) => {
   t.is(client.closed, undefined);
 });
 
+test('disabling the account, or revoking the OAuth client, ends the subscriptions made with its tokens', async (t) => {
+  const account = await api.account(master, 'ws revoked');
+  const client = await connect();
+  t.is((await client.subscribe(account.token, account.accountId, 'object.*.function')).status, 'success');
+  await api.call('PATCH', `/v2/accounts/${account.accountId}`, { token: master.token, body: { data: { enabled: false } } });
+  const ended = await until(() => client.messages.find((m) => m.action === 'unsubscribed'), 6000, 'the end of the subscription');
+  t.deepEqual(ended.data.unsubscribed, ['object.*.function']);
+  t.regex(ended.data.errors[0], /disabled or deleted/);
+
+  const other = await api.account(master, 'ws client');
+  const created = await api.call('PUT', `/v2/accounts/${other.accountId}/oauth_clients`, { token: other.token, body: { data: { name: 'socket', scopes: ['functions.read'] } } });
+  const { client_id: clientId, client_secret: secret } = created.body.data;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const issued = await api.call('POST', '/oauth/token', { headers: form, body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${secret}` });
+  const second = await connect();
+  t.is((await second.subscribe(issued.body.access_token, other.accountId, 'object.*.function')).status, 'success');
+  t.is((await api.call('DELETE', `/v2/accounts/${other.accountId}/oauth_clients/${clientId}`, { token: other.token })).status, 200);
+  const revoked = await until(() => second.messages.find((m) => m.action === 'unsubscribed'), 6000, 'the end of the client\'s subscription');
+  t.regex(revoked.data.errors[0], /revoked/);
+});
+
 test('GET /v2/websockets lists bindings by category; the account\'s sockets and one socket\'s bindings', async (t) => {
   const bindings = await api.call('GET', '/v2/websockets', { token: master.token });
   t.deepEqual(Object.keys(bindings.body.data), ['object', 'function']);
