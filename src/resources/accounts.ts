@@ -24,7 +24,7 @@ function target(request: FastifyRequest): AccountDoc {
   return request.account!;
 }
 
-export function accountsResource(app: FastifyInstance, { accounts, functions, versions, globals }: Services): void {
+export function accountsResource(app: FastifyInstance, { accounts, functions, versions, globals, webhooks }: Services): void {
   async function replace(request: FastifyRequest, fields: Record<string, unknown>) {
     const current = target(request);
     assertCurrent(request, current);
@@ -65,6 +65,8 @@ export function accountsResource(app: FastifyInstance, { accounts, functions, ve
         for (const id of await functions.removeAll(doc._id)) await versions.removeAll(id);
         await accounts.remove(doc);
         await globals.installations.removeAll(doc._id);
+        // its webhooks go with it
+        for (const hook of await webhooks.list(doc._id)) await webhooks.remove(hook);
         return success(request, await accountView(doc, accounts));
       }
     }

@@ -58,17 +58,20 @@ test('a descendant or a sibling cannot act on another branch: 403', async (t) =>
   t.is((await api.call('GET', `/v2/accounts/${'0'.repeat(32)}`, { token: master.token })).status, 404);
 });
 
-test('deleting an account deletes its functions; one with sub-accounts is refused', async (t) => {
+test('deleting an account deletes its functions and webhooks; one with sub-accounts is refused', async (t) => {
   const master = await api.master();
   const parent = await api.account(master);
   const child = await api.account(parent);
   const fn = await api.createFunction(child, { function_js: "return {module:'tts',data:{}};" });
+  const hook = await api.call('PUT', `/v2/accounts/${child.accountId}/webhooks`, { token: child.token, body: { data: { name: 'h', uri: 'https://8.8.8.8/hook', hook: 'object' } } });
+  t.is(hook.status, 201, hook.text);
   const refused = await api.call('DELETE', `/v2/accounts/${parent.accountId}`, { token: master.token });
   t.is(refused.status, 400);
   t.is((await api.call('DELETE', `/v2/accounts/${child.accountId}`, { token: child.token })).status, 403, 'not itself');
   t.is((await api.call('DELETE', `/v2/accounts/${child.accountId}`, { token: parent.token })).status, 200);
   t.is((await api.call('GET', `/v2/accounts/${child.accountId}`, { token: master.token })).status, 404);
   t.is(await api.couchfn.services.functions.owner(fn).catch(() => 'error'), null, 'its function is gone');
+  t.deepEqual(await api.couchfn.services.webhooks.list(child.accountId), [], 'and its webhooks');
 });
 
 test('an invalid account is refused in Kazoo\'s shape', async (t) => {
