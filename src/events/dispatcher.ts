@@ -254,11 +254,15 @@ export class WebhookDispatcher {
   }
 
   /** Finished deliveries older than the event log's retention are removed. */
+  /** Removes finished claims older than the retention, a thousand at a time until none is left. */
   private async cleanup(): Promise<void> {
     const cutoff = new Date(Date.now() - RETENTION_MS).toISOString();
-    const { rows } = await this.deliveries.view<null>('event_deliveries', 'by_time', { endkey: cutoff, include_docs: true, limit: 1000 });
-    const old = rows.filter((r) => r.doc).map((r) => ({ _id: r.id, _rev: r.doc!._rev, _deleted: true }));
-    if (old.length > 0) await this.deliveries.bulk(old);
+    for (;;) {
+      const { rows } = await this.deliveries.view<null>('event_deliveries', 'by_time', { endkey: cutoff, include_docs: true, limit: 1000 });
+      const old = rows.filter((r) => r.doc).map((r) => ({ _id: r.id, _rev: r.doc!._rev, _deleted: true }));
+      if (old.length > 0) await this.deliveries.bulk(old);
+      if (rows.length < 1000 || old.length === 0 || this.stopped) return;
+    }
   }
 
   async checkpoint(source: string): Promise<CheckpointDoc | null> {

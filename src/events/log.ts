@@ -20,6 +20,8 @@ export function eventId(time = Date.now()): string {
   return `e${time.toString(36).padStart(10, '0')}${randomBytes(6).toString('hex')}`;
 }
 
+const SWEEP_BATCH = 1000;
+
 export class EventLog {
   private pending: EventLogDoc[] = [];
   private timer?: NodeJS.Timeout;
@@ -54,12 +56,16 @@ export class EventLog {
     return this.writing;
   }
 
-  /** Removes events older than the retention. */
+  /** Removes events older than the retention, a thousand at a time until none is left. */
   async sweep(now = Date.now()): Promise<number> {
-    const { rows } = await this.db.allDocs({ startkey: 'e', endkey: eventId(now - RETENTION_MS).slice(0, 11), limit: 1000 });
-    const old = rows.filter((r) => r.value && !r.value.deleted).map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
-    if (old.length > 0) await this.db.bulk(old);
-    return old.length;
+    let removed = 0;
+    for (;;) {
+      const { rows } = await this.db.allDocs({ startkey: 'e', endkey: eventId(now - RETENTION_MS).slice(0, 11), limit: SWEEP_BATCH });
+      const old = rows.filter((r) => r.value && !r.value.deleted).map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
+      if (old.length > 0) await this.db.bulk(old);
+      removed += old.length;
+      if (rows.length < SWEEP_BATCH || old.length === 0) return removed;
+    }
   }
 
   async close(): Promise<void> {
