@@ -55,7 +55,8 @@ export class OAuthClients {
 
   async list(accountId: string): Promise<OAuthClientDoc[]> {
     const { rows } = await this.db.view<null>('oauth_clients', 'by_account', { key: accountId, include_docs: true });
-    return rows.map((r) => r.doc!);
+    // a client revoked while the view was read has a row but no doc any more
+    return rows.flatMap((r) => (r.doc ? [r.doc] : []));
   }
 
   async revoke(doc: OAuthClientDoc): Promise<void> {
