@@ -66,7 +66,10 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) 
 export class WebhookDispatcher {
   readonly processId = randomBytes(8).toString('hex');
   private readonly underWay = new Set<Promise<void>>();
-  private readonly queue: (() => void)[] = [];
+  /** deliveries waiting to start, per account of their hook, served in turn */
+  private readonly queues = new Map<string, (() => void)[]>();
+  private readonly turns: string[] = [];
+  private readonly running = new Map<string, number>();
   private active = 0;
   private stopped = false;
   private readonly stopping = new AbortController();
@@ -131,11 +134,15 @@ export class WebhookDispatcher {
   }
 
   private schedule(doc: DeliveryDoc): void {
-    const run = new Promise<void>((resolve) => this.queue.push(resolve))
+    const account = this.hooks.known(doc.hook_id)?.pvt_account_id ?? '';
+    const run = new Promise<void>((resolve) => this.enqueue(account, resolve))
       .then(() => this.deliver(doc))
       .catch((err) => this.onError('webhook delivery not finished', err))
       .finally(() => {
         this.active--;
+        const left = (this.running.get(account) ?? 1) - 1;
+        if (left > 0) this.running.set(account, left);
+        else this.running.delete(account);
         this.underWay.delete(run);
         this.next();
       });
@@ -143,10 +150,34 @@ export class WebhookDispatcher {
     this.next();
   }
 
+  private enqueue(account: string, start: () => void): void {
+    const queue = this.queues.get(account);
+    if (queue) queue.push(start);
+    else {
+      this.queues.set(account, [start]);
+      this.turns.push(account);
+    }
+  }
+
+  /** Starts waiting deliveries, accounts in turn, none holding more than a
+   * quarter of the slots: one tenant's slow receivers cannot hold everyone's. */
   private next(): void {
-    while (this.active < (this.options.concurrency ?? 32) && this.queue.length > 0) {
+    const slots = this.options.concurrency ?? 32;
+    const perAccount = Math.max(1, Math.floor(slots / 4));
+    for (let i = 0; this.active < slots && i < this.turns.length;) {
+      const account = this.turns[i];
+      if ((this.running.get(account) ?? 0) >= perAccount) {
+        i++;
+        continue;
+      }
+      const queue = this.queues.get(account)!;
+      const start = queue.shift()!;
+      this.turns.splice(i, 1);
+      if (queue.length > 0) this.turns.push(account); // to the back of the line
+      else this.queues.delete(account);
       this.active++;
-      this.queue.shift()!();
+      this.running.set(account, (this.running.get(account) ?? 0) + 1);
+      start();
     }
   }
 

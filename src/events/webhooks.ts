@@ -3,7 +3,7 @@
 // changes feed, so a hook saved through one process fires in all of them.
 import { CouchDatabase } from '../couch/database.js';
 import { gregorianNow, newId, type StoredDoc } from '../couch/docs.js';
-import { badIdentifier } from '../errors.js';
+import { badIdentifier, invalidRequest } from '../errors.js';
 import { hookOf, type LiveEvent } from './event.js';
 
 export interface WebhookDoc extends StoredDoc {
@@ -59,6 +59,9 @@ export function hookTakes(hook: WebhookDoc, event: LiveEvent): boolean {
   }
   return modifiersAllow(hook.modifiers, { event: event.name, ...event.data });
 }
+
+/** Webhooks one account may have: every event of it costs a request per hook. */
+export const MAX_HOOKS = 50;
 
 export class WebhookStore {
   /** every hook of every account, by id */
@@ -132,7 +135,11 @@ export class WebhookStore {
     return rows.map((r) => r.doc!).filter(Boolean);
   }
 
+  /** A new hook of the account; an account has at most MAX_HOOKS (each event is a request per hook). */
   async create(accountId: string, fields: Record<string, unknown>): Promise<WebhookDoc> {
+    if ((await this.list(accountId)).length >= MAX_HOOKS) {
+      throw invalidRequest(`an account has at most ${MAX_HOOKS} webhooks: remove one, or use one hook with several events`);
+    }
     const now = gregorianNow();
     const doc = { ...fields, _id: newId(), pvt_type: 'webhook', pvt_account_id: accountId, pvt_created: now, pvt_modified: now } as unknown as WebhookDoc;
     return this.save(doc);

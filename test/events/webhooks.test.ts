@@ -256,3 +256,11 @@ test.serial('another account cannot read, change or list a hook; the master can'
   t.is(deleted.status, 200);
   t.is((await api.call('GET', `/v2/accounts/${a.accountId}/webhooks/${hook}`, { token: a.token })).status, 404);
 });
+
+test.serial('an account has at most 50 webhooks: each event costs a request per hook', async (t) => {
+  const account = await api.account(master, 'many hooks');
+  for (let i = 0; i < 50; i++) await createHook(account, { uri: receiver.url(`/many/${i}`), hook: 'object', enabled: false });
+  const refused = await api.call('PUT', `/v2/accounts/${account.accountId}/webhooks`, { token: account.token, body: { data: { name: 'one more', uri: receiver.url('/many/50'), hook: 'object' } } });
+  t.is(refused.status, 400);
+  t.regex(refused.body.data.cause, /at most 50 webhooks/);
+});
