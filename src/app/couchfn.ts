@@ -169,11 +169,6 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
       onChange: (id) => { services.oauthClients.forget(id); void clientRevoked(id); },
       onReset: () => services.oauthClients.forgetAll()
     });
-    // the sandbox engine runs cached documents: edits made through other processes reach it here
-    const functionChanges = config.engine === 'sandbox' ? new ChangesFollower(() => services.routing.functions(), names.functions, {
-      onChange: (id) => services.functions.forget(id),
-      onReset: () => services.functions.forget()
-    }) : undefined;
     // another process may change the storage plan: route as it says
     const planChanges = new ChangesFollower(services.routing.main, names.system_data, {
       onChange: (id) => {
@@ -194,7 +189,6 @@ export async function startCouchfn(config: Config, log: Logger = pino({ enabled:
         await accountChanges.stop();
         await planChanges.stop();
         await clientChanges.stop();
-        await functionChanges?.stop();
         // no new requests; calls under way finish and are recorded; then the
         // keep-alive sockets they leave idle are closed, and none may hold the stop for long
         const closing = app.close();

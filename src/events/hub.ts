@@ -62,7 +62,11 @@ export class EventHub {
       intervalMs: pollMs, since: functionsStart.since,
       onBatch: (changes, seq, connection) => this.functionsBatch(changes, seq, connection),
       onError: (err) => onError('the functions changes feed cannot be read', err),
-      onMoved: () => this.functionEvents!.restartAt(Date.now())
+      onMoved: () => {
+        // read from "now" on the new server: nothing cached from the old one is trusted
+        this.parts.functions.forget();
+        this.functionEvents!.restartAt(Date.now());
+      }
     }));
     const eventsStart = await this.startingPoint('events', main.id);
     this.feeds.push(new EventFeed<EventLogDoc>(() => main, names.events, {
@@ -84,6 +88,8 @@ export class EventHub {
     const events: LiveEvent[] = [];
     for (const change of changes) {
       const doc = change.doc;
+      // the one reader of the functions feed: what this process caches of a function follows it here
+      this.parts.functions.forget(change.id);
       if (doc && !change.deleted && doc.pvt_type === 'function') this.parts.functions.remember(doc);
       events.push(...await this.functionEvents!.eventsOf(change));
     }
