@@ -8,6 +8,9 @@ import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
 
+/** Which published version ran: the show answers it, and so does the API (names in lower case). */
+export const VERSION_HEADER = 'x-function-version';
+
 /** The show's answer as an outcome, with what its headers carry: the run's
  * log lines and, for a function with versions, which one ran. Every engine
  * that runs the show reads its answer here. */
@@ -20,9 +23,6 @@ export function showOutcome(status: number, text: string, headers: Record<string
   if (typeof version === 'string') outcome.version = version;
   return outcome;
 }
-
-// response headers, names in lower case
-const VERSION_HEADER = 'x-function-version';
 
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}

@@ -9,6 +9,7 @@ import { functionParams, requestBody } from '../http/schemas.js';
 import { callWithoutToken, kazooQuery, malformedQuery, withoutAuthToken, type CallValue } from '../invoke/encode.js';
 import { invalidRequest } from '../errors.js';
 import type { Outcome, OutcomeKind } from '../invoke/outcome.js';
+import { VERSION_HEADER } from '../invoke/show-engine.js';
 import type { FunctionLogs } from '../invoke/function-logs.js';
 import { rawForm } from '../http/form.js';
 
@@ -43,8 +44,6 @@ export function outcomeError(functionId: string, outcome: Outcome): ApiError {
   return error;
 }
 
-/** Which published version ran, on every answer of a function that has versions. */
-export const VERSION_HEADER = 'x-function-version';
 
 /** The callflow of a successful outcome (the version header set), or the error it answers. */
 export function callflowOf(reply: FastifyReply, functionId: string, outcome: Outcome): string {
