@@ -39,7 +39,7 @@ export interface ShowTarget { db: string; ddoc: string; show: string; docId: str
 /** What a show's `req` is built from: the HTTP request as CouchDB received it. */
 export interface ShowRequestParts { method: string; rawPath: string; headers: Record<string, string>; body?: string; peer?: string; user: string }
 
-export function showRequest(target: ShowTarget, parts: ShowRequestParts): object {
+function showRequest(target: ShowTarget, parts: ShowRequestParts): object {
   const path = parts.rawPath.split('?')[0].split('/').filter(Boolean).map(decode);
   return {
     info: { db_name: target.db },

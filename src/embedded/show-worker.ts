@@ -9,14 +9,29 @@ const options = workerData as ShowWorkerOptions;
 const QuickJS = await getQuickJS();
 const STACK_BYTES = 1024 * 1024;
 
-// Called with the compiled show, the doc and req as JSON text. Built before
-// any show runs, so it holds the real JSON functions whatever shows do later.
+// Called with the compiled show, the doc (parsed by PARSE_DOC) and req as
+// JSON text. Built before any show runs, so it holds the real JSON functions
+// whatever shows do later.
 const INVOKER = `(function () {
   var parse = JSON.parse, stringify = JSON.stringify;
   return function (show, doc, req) {
-    var result = show.call({}, doc === null ? null : parse(doc), parse(req));
+    var result = show.call({}, doc, parse(req));
     return result === undefined ? undefined : stringify(result);
   };
+})()`;
+
+// A doc is parsed once per context and kept for the calls that send the same
+// text (a context serves one function revision): frozen, so that a call
+// cannot leave anything on it for the next.
+const PARSE_DOC = `(function () {
+  var parse = JSON.parse, freeze = Object.freeze, keys = Object.keys;
+  function deepFreeze(value) {
+    if (value === null || typeof value !== 'object') return value;
+    var names = keys(value);
+    for (var i = 0; i < names.length; i++) deepFreeze(value[names[i]]);
+    return freeze(value);
+  }
+  return function (text) { return deepFreeze(parse(text)); };
 })()`;
 
 // The names CouchDB's query server puts on a show's global (create_sandbox in
@@ -53,8 +68,9 @@ const BLOCK_EVAL = `(function () {
   eval = function () { throw new EvalError('call to eval() blocked by CSP'); };
 })()`;
 
-// A context with CouchDB's globals, the invoker and the shows compiled in it.
-interface Box { vm: QuickJSContext; invoker: QuickJSHandle; shows: Map<string, QuickJSHandle> }
+// A context with CouchDB's globals, the invoker and the shows compiled in it,
+// and the doc of its last call, parsed.
+interface Box { vm: QuickJSContext; invoker: QuickJSHandle; parseDoc: QuickJSHandle; shows: Map<string, QuickJSHandle>; doc?: { text: string; handle: QuickJSHandle } }
 // The runtime (one heap, one memory limit) and its contexts: one shared by
 // every call (as a couchjs process), or one per `job.context` (a function
 // revision), or a new one per call.
@@ -83,12 +99,15 @@ function newBox(runtime: QuickJSRuntime): Box {
   evalOrThrow(vm, COUCH_GLOBALS).dispose();
   evalOrThrow(vm, COUCH_REALM).dispose();
   const invoker = evalOrThrow(vm, INVOKER);
+  const parseDoc = evalOrThrow(vm, PARSE_DOC);
   if (!options.allowEval) evalOrThrow(vm, BLOCK_EVAL).dispose();
-  return { vm, invoker, shows: new Map() };
+  return { vm, invoker, parseDoc, shows: new Map() };
 }
 
 function dispose(box: Box): void {
   for (const show of box.shows.values()) show.dispose();
+  box.doc?.handle.dispose();
+  box.parseDoc.dispose();
   box.invoker.dispose();
   box.vm.dispose();
 }
@@ -183,7 +202,8 @@ function run(job: ShowJob): ShowOutcome {
   deadline = Date.now() + job.timeoutMs;
   const show = compiled(box, job);
   if ('ok' in show) return show;
-  const doc = job.doc === null ? box.vm.null : box.vm.newString(job.doc);
+  const doc = parsedDoc(box, job.doc);
+  if ('ok' in doc) return doc;
   const req = box.vm.newString(job.req);
   try {
     const result = box.vm.callFunction(box.invoker, box.vm.undefined, show, doc, req);
@@ -192,9 +212,21 @@ function run(job: ShowJob): ShowOutcome {
     result.value.dispose();
     return { ok: true, result: text };
   } finally {
-    if (job.doc !== null) doc.dispose();
     req.dispose();
   }
+}
+
+/** The job's doc in the box's context: the one kept when the text is the same. */
+function parsedDoc(box: Box, text: string | null): QuickJSHandle | ShowOutcome {
+  if (text === null) return box.vm.null;
+  if (box.doc?.text === text) return box.doc.handle;
+  const json = box.vm.newString(text);
+  const parsed = box.vm.callFunction(box.parseDoc, box.vm.undefined, json);
+  json.dispose();
+  if (parsed.error) return failureOf(box.vm, parsed.error);
+  box.doc?.handle.dispose();
+  box.doc = { text, handle: parsed.value };
+  return parsed.value;
 }
 
 /** In `call` isolation, the call's context goes with the call. */

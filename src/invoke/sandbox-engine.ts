@@ -5,9 +5,8 @@
 // (`function` isolation) or each call does (`call`). The same show code, the
 // same `req`, the same CouchDB response rules: the answers are the show's,
 // and cf_function calling CouchDB directly keeps working on the same documents.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
-import { showRequest } from '../embedded/couch-request.js';
 import { fairnessKey, type ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
@@ -26,8 +25,16 @@ export function whShow(designDocs: BuiltDesignDoc[]): ShowCode {
   return { key: `_design/functions/${createHash('sha256').update(source).digest('hex').slice(0, 16)}/wh`, source };
 }
 
-// What a CouchDB behind the proxy would see of the proxy's request.
-const HEADERS = { Accept: 'application/json', Host: 'couchdb' };
+/** The fields of CouchDB's `req` that the wh show reads (shows/wh.ts). The
+ * rest of what CouchDB builds (the parsed query, path, userCtx...) is never
+ * read, and parsing it in QuickJS cost more than the function's own run;
+ * test/invoke/show-req.test.ts fails if the show starts reading another. */
+export const SHOW_REQ_FIELDS = ['headers', 'uuid', 'peer', 'raw_path'];
+
+/** Those fields, with the values CouchDB would give them. */
+function showReq(rawPath: string, headers: Record<string, string>): string {
+  return JSON.stringify({ headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1', raw_path: rawPath });
+}
 
 // A cached document is serialised once, not at every call.
 const docJson = new WeakMap<object, string>();
@@ -43,12 +50,10 @@ export class SandboxEngine implements FunctionEngine {
   /** The show's answer, status, headers and body, as CouchDB would send it; `headers` are the request's own. */
   async answer(functionId: string, query: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Record<string, string> }> {
     const doc = await this.functions.current(functionId);
-    const target = { db: this.database, ddoc: 'functions', show: 'wh', docId: functionId };
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
-    const req = showRequest(target, { method: 'GET', rawPath, headers: { ...HEADERS, ...headers }, peer: '127.0.0.1', user: 'couchfn' });
     const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
-      key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: JSON.stringify(req),
+      key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: showReq(rawPath, headers),
       // a reseller's global function: each account it runs for takes its own turn
       account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
     });

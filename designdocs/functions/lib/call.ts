@@ -2,14 +2,14 @@
 // encodes it (kz_http_util): `k=v` pairs, `+` for space, `%XX` per UTF-8 byte,
 // `k[sub]=v` for nested objects and `k[]=v` for arrays. CouchDB's own
 // req.query is not used: the embedded server JSON-parses its values.
-import { decodeURIComponentRef, defineOwn, hasOwn, isArray, push } from './intrinsics';
+import { decodeURIComponentRef, hasOwn, isArray, push, setOwn } from './intrinsics';
 
 export interface Call { [key: string]: unknown }
 
 function decodePart(part: string): string {
   // most keys and values need no decoding: no copy, no decoder call
-  if (part.indexOf('%') < 0) return part.indexOf('+') < 0 ? part : part.replace(/\+/g, ' ');
-  var text = part.replace(/\+/g, ' ');
+  var text = part.indexOf('+') < 0 ? part : part.replace(/\+/g, ' ');
+  if (text.indexOf('%') < 0) return text;
   try {
     return decodeURIComponentRef(text);
   } catch (e) {
@@ -41,7 +41,7 @@ function setPath(tree: any, path: string[], value: string): void {
     var wantArray = path[i + 1] === '';
     if (isUnsafe(name)) return;
     if (name === '') return; // `k[][x]` has no Kazoo encoding
-    if (!hasOwn(node, name)) defineOwn(node, name, wantArray ? [] : {});
+    if (!hasOwn(node, name)) setOwn(node, name, wantArray ? [] : {});
     node = node[name];
     if (typeof node !== 'object' || (wantArray !== isArray(node))) return;
   }
@@ -49,7 +49,7 @@ function setPath(tree: any, path: string[], value: string): void {
   if (last === '') {
     if (isArray(node)) push(node, value);
   } else if (!isUnsafe(last) && (!hasOwn(node, last) || typeof node[last] === 'string')) {
-    defineOwn(node, last, value);
+    setOwn(node, last, value);
   }
 }
 
@@ -65,13 +65,13 @@ export function decodeCall(rawPath: string): Call {
     var key = decodePart(eq < 0 ? pairs[i] : pairs[i].substring(0, eq));
     var value = eq < 0 ? '' : decodePart(pairs[i].substring(eq + 1));
     if (key === '' || isUnsafe(key)) continue;
-    defineOwn(call, key, value); // the flat key, as plain CouchDB shows it: last one wins
+    setOwn(call, key, value); // the flat key, as plain CouchDB shows it: last one wins
     var path = keyPath(key);
     if (path) setPath(nested, path, value);
   }
   for (var name in nested) {
     if (hasOwn(nested, name) && !hasOwn(call, name)) {
-      defineOwn(call, name, nested[name]);
+      setOwn(call, name, nested[name]);
     }
   }
   return call;

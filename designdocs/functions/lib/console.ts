@@ -131,14 +131,13 @@ export function openCapture(limits: LogLimits): Capture {
     chars += part.length + 1;
   }
 
-  var methods: any = {};
-  for (var l = 0; l < LEVELS.length; l++) {
-    (function (level: string) {
-      var method = function () { write(level, arguments); };
-      freeze(method.prototype);
-      methods[level] = freeze(method);
-    })(LEVELS[l]);
+  function method(level: string): Function {
+    var writeLevel = function () { write(level, arguments); };
+    freeze(writeLevel.prototype);
+    return freeze(writeLevel);
   }
+  var methods: any = {};
+  for (var l = 0; l < LEVELS.length; l++) methods[LEVELS[l]] = method(LEVELS[l]);
   return {
     console: freeze(methods),
     log: methods.log,

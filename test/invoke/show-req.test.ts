@@ -1,0 +1,51 @@
+// The sandbox engine hands the show only the fields of CouchDB's `req` that
+// the show reads (showReq). If the show starts reading another one, the two
+// engines could answer differently: this test fails first.
+import test from 'ava';
+import { getQuickJS } from 'quickjs-emscripten';
+import { readDesignDocs } from '../../src/build/designdocs.js';
+import { SHOW_REQ_FIELDS, whShow } from '../../src/invoke/sandbox-engine.js';
+import { compiledDesignDocs } from '../../src/paths.js';
+
+const source = whShow(readDesignDocs(compiledDesignDocs)).source;
+const rawPath = '/functions/_design/functions/_show/wh/f1?To=2000&Caller-ID-Name=Alice+Smith&Custom-Channel-Vars[Owner]=x';
+
+const docs: [string, Record<string, unknown> | null][] = [
+  ['a callflow that logs and draws a random number', { function_js: "console.log('to', call.To); Math.random(); return {module: 'tts', data: {text: call['Caller-ID-Name']}};" }],
+  ['a throw', { function_js: "throw new Error('boom');" }],
+  ['a syntax error', { function_js: 'return {' }],
+  ['an invalid callflow', { function_js: 'return 42;' }],
+  ['a disabled function', { function_js: "return {module: 'tts', data: {}};", enabled: false }],
+  ['a missing document', null]
+];
+
+for (const [title, fields] of docs) {
+  test(`the show reads only ${SHOW_REQ_FIELDS.join(', ')} of req: ${title}`, async (t) => {
+  const doc = fields && { _id: 'f1', _rev: '1-a', pvt_type: 'function', pvt_account_id: 'acc', name: 'f', enabled: true, ...fields };
+    const full = {
+      info: { db_name: 'functions' }, id: 'f1', uuid: 'u1', method: 'GET', requested_path: [], path: [], raw_path: rawPath,
+      query: { To: '2000' }, headers: { Accept: 'application/json' }, body: 'undefined', peer: '127.0.0.1', form: {}, cookie: {},
+      userCtx: { db: 'functions', name: null, roles: [] }, secObj: {}
+    };
+    // in a context of its own (the show locks down the realm it runs in), a
+    // req whose every field records that it was read
+    const vm = (await getQuickJS()).newContext();
+    const answered = vm.evalCode(`(function () {
+      var show = (${source});
+      var full = ${JSON.stringify(full)};
+      var read = [];
+      var req = {};
+      Object.keys(full).forEach(function (name) {
+        Object.defineProperty(req, name, { get: function () { read.push(name); return full[name]; }, enumerable: true });
+      });
+      var answer = show(${JSON.stringify(doc)}, req);
+      return JSON.stringify({ code: answer.code, read: read });
+    })()`);
+    const { code, read } = JSON.parse(vm.getString(vm.unwrapResult(answered))) as { code: number; read: string[] };
+    vm.dispose();
+    t.true(code >= 200, 'the show answered');
+    t.deepEqual(read.filter((name) => !SHOW_REQ_FIELDS.includes(name)), []);
+    // a function that runs gets its call from raw_path (a disabled or missing one never runs)
+    t.is(read.includes('raw_path'), doc?.enabled === true);
+  });
+}
