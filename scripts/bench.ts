@@ -16,7 +16,7 @@ try {
   console.log('\nratios (same run, side by side): throughput vs direct, and p50 added');
   for (const r of report.ratios) {
     const fmt = (x: { throughput: number; p50_added_ms: number }) => `${x.throughput.toFixed(2)} (${x.p50_added_ms >= 0 ? '+' : ''}${x.p50_added_ms} ms)`;
-    console.log(`  ${String(r.functions).padStart(6)} functions c=${String(r.connections).padEnd(2)}  invoke/direct ${fmt(r['invoke/direct'])}  pivot/direct ${fmt(r['pivot/direct'])}  sandbox/direct ${fmt(r['sandbox/direct'])}  sandbox/invoke ${r['sandbox/invoke'].toFixed(2)}  baseline/direct ${fmt(r['baseline/direct'])}`);
+    console.log(`  ${String(r.functions).padStart(6)} functions c=${String(r.connections).padEnd(2)}  invoke/direct ${fmt(r['invoke/direct'])}  pivot/direct ${fmt(r['pivot/direct'])}  sandbox/direct ${fmt(r['sandbox/direct'])}  sandbox/invoke ${r['sandbox/invoke'].toFixed(2)}  floor/direct ${fmt(r['floor/direct'])}  baseline/direct ${fmt(r['baseline/direct'])}`);
   }
   console.log(`proxy peak RSS ${report.proxyPeakRssMb} MB; machine: ${report.machine.cpus} cpus ${report.machine.model}, node ${report.machine.node}`);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // npm run bench: the invocation path against its floor (the show on CouchDB
 // itself), the proxy's own sandbox engine (COUCHFN_ENGINE=sandbox, a second
-// proxy on the same CouchDB), and what a customer would build instead (a
+// proxy on the same CouchDB), the proxy's own floor (an authenticated API
+// route that runs nothing), and what a customer would build instead (a
 // bare Node server running the same function), at 1 and 10 connections, with 10,
 // 1,000 and 10,000 stored functions. Every path is measured side by side in
 // one run, so the ratios are comparable on a noisy machine.
@@ -16,14 +17,14 @@ import { CouchDatabase } from '../couch/database.js';
 import { kazooQuery } from '../invoke/encode.js';
 import type { LoadJob, LoadResult } from './load-process.js';
 
-export type Path = 'direct' | 'invoke' | 'pivot' | 'sandbox' | 'baseline';
+export type Path = 'direct' | 'invoke' | 'pivot' | 'sandbox' | 'floor' | 'baseline';
 export interface BenchOptions { seconds: number; sizes: number[]; couchdbUrl?: string; log: (line: string) => void }
-interface Measured extends LoadResult { path: Path; connections: number; functions: number; proxyCpuUsPerCall?: number }
+interface Measured extends LoadResult { path: Path; connections: number; functions: number; proxyCpuUsPerCall?: number; proxyRssMb?: number }
 
 const CONNECTIONS = [1, 10];
-const PATHS: Path[] = ['direct', 'invoke', 'pivot', 'sandbox', 'baseline'];
+const PATHS: Path[] = ['direct', 'invoke', 'pivot', 'sandbox', 'floor', 'baseline'];
 // paths the proxies in this process answer, whose CPU per call is measured
-const PROXIED = new Set<Path>(['invoke', 'pivot', 'sandbox']);
+const PROXIED = new Set<Path>(['invoke', 'pivot', 'sandbox', 'floor']);
 const FILL_BATCH = 2000;
 
 function child<T>(script: string, args: string[] = []): Promise<{ proc: ChildProcess; first: T }> {
@@ -77,6 +78,8 @@ export async function runBench(options: BenchOptions) {
         invoke: { url: `${api}/v2/accounts/${account._id}/functions/${functionId}/invoke`, method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ data: call }) },
         pivot: { url: `${api}/v2/accounts/${account._id}/functions/${functionId}/pivot?${query}`, method: 'GET', headers: { 'x-auth-token': token } },
         sandbox: { url: `${sandboxApi}/v2/accounts/${account._id}/functions/${functionId}/invoke`, method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ data: call }) },
+        // the most any invocation through the proxy can reach: its HTTP, token check and envelope, answering from memory
+        floor: { url: `${sandboxApi}/v2/webhooks`, method: 'GET', headers: { 'x-auth-token': token } },
         baseline: { url: `http://127.0.0.1:${baseline.first.port}/?${query}`, method: 'GET', headers: {} }
       };
       for (const [path, job] of Object.entries(jobs)) {
@@ -107,8 +110,10 @@ export async function runBench(options: BenchOptions) {
             const used = process.cpuUsage(cpu);
             const calls = result.requestsPerSecond * (options.seconds + WARMUP_SECONDS);
             const proxyCpuUsPerCall = PROXIED.has(path) && calls > 0 ? round((used.user + used.system) / calls, 0) : undefined;
-            results.push({ ...result, path, connections, functions: size, ...(proxyCpuUsPerCall === undefined ? {} : { proxyCpuUsPerCall }) });
-            log(`  ${path.padEnd(8)} c=${String(connections).padEnd(2)} ${round(result.requestsPerSecond, 0).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${proxyCpuUsPerCall === undefined ? '' : `  proxy CPU ${proxyCpuUsPerCall} us/call`}${result.errors || result.non2xx ? `  (${result.errors} errors, ${result.non2xx} non-2xx)` : ''}`);
+            // the proxies' memory (both, and the sandbox's workers) right after the row
+            const proxyRssMb = PROXIED.has(path) ? round(process.memoryUsage().rss / 2 ** 20, 0) : undefined;
+            results.push({ ...result, path, connections, functions: size, ...(proxyCpuUsPerCall === undefined ? {} : { proxyCpuUsPerCall, proxyRssMb }) });
+            log(`  ${path.padEnd(8)} c=${String(connections).padEnd(2)} ${round(result.requestsPerSecond, 0).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${proxyCpuUsPerCall === undefined ? '' : `  proxy CPU ${proxyCpuUsPerCall} us/call, RSS ${proxyRssMb} MB`}${result.errors || result.non2xx ? `  (${result.errors} errors, ${result.non2xx} non-2xx)` : ''}`);
           }
         }
       }
@@ -134,6 +139,7 @@ function report(results: Measured[], options: BenchOptions, proxyPeakRssMb: numb
     return {
       functions, connections, 'invoke/direct': entry('invoke'), 'pivot/direct': entry('pivot'), 'sandbox/direct': entry('sandbox'),
       'sandbox/invoke': round(find('sandbox', connections, functions).requestsPerSecond / find('invoke', connections, functions).requestsPerSecond),
+      'floor/direct': entry('floor'),
       'baseline/direct': entry('baseline')
     };
   }));
