@@ -61,7 +61,8 @@ test('a throwing function answers 500 function_error with its own message', asyn
   const id = await api.createFunction(owner, { function_js: "throw new Error('no route for ' + call.To);" });
   const res = await api.invoke(owner, id, { To: '2000' });
   t.is(res.status, 500);
-  t.like(res.body, { message: 'function_error', data: { cause: 'Error: no route for 2000' } });
+  t.is(res.body.message, 'function_error');
+  t.regex(res.body.data.cause, /^Error: no route for 2000( \(line 1\))?$/);
 });
 
 test('a result that is not a callflow answers 500 invalid_callflow', async (t) => {

@@ -5,7 +5,7 @@
 import { decodeCall } from '../lib/call';
 import { callflowProblem } from '../lib/callflow';
 import { logLimits, openCapture, type LogHeader } from '../lib/console';
-import { FunctionCtor, StringCtor } from '../lib/intrinsics';
+import { FunctionCtor, regExpExec, StringCtor } from '../lib/intrinsics';
 import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown';
 import { plainResult } from '../lib/plain';
 import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
@@ -29,6 +29,17 @@ function answer(code: number, error: string, reason: string, logs?: LogHeader | 
   return withLogs({ code: code, json: { error: error, reason: reason } }, logs || null);
 }
 
+// QuickJS names code built by new Function "<input>", the body starting on
+// its third line: the innermost such frame is where the function failed.
+// Other engines' stacks say nothing here, and no line is given.
+var CUSTOMER_FRAME = /\(<input>:(\d+):\d+\)/;
+
+function lineOf(thrown: any): string {
+  var stack = typeof thrown === 'object' ? thrown.stack : undefined;
+  var frame = typeof stack === 'string' ? regExpExec(CUSTOMER_FRAME, stack) : null;
+  return frame && +frame[1] > 2 ? ' (line ' + (+frame[1] - 2) + ')' : '';
+}
+
 // Read inside the customer span: a thrown object's getters are its code.
 function messageOf(thrown: any): string {
   var text;
@@ -36,7 +47,7 @@ function messageOf(thrown: any): string {
   if (thrown === null) return 'out of memory (or the function threw null)';
   try {
     text = thrown !== null && typeof thrown === 'object' && typeof thrown.message === 'string'
-      ? StringCtor(thrown.name || 'Error') + ': ' + thrown.message
+      ? StringCtor(thrown.name || 'Error') + ': ' + thrown.message + lineOf(thrown)
       : StringCtor(thrown);
   } catch (e) {
     text = 'the function threw a value that cannot be shown';
