@@ -104,6 +104,10 @@ export interface ListQuery {
 }
 
 const OWNER_CACHE_LIMIT = 100_000;
+// accounts whose functions' names are cached (global functions' overrides),
+// and names per account: any name may be asked (the public route), so both are bounded
+const NAMES_CACHE_ACCOUNTS = 1000;
+const NAMES_PER_ACCOUNT = 100;
 // cached documents are bounded by size: function_js may be 64 KB each
 const DOC_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -139,6 +143,11 @@ export class FunctionStore {
   private readonly docs = new LRUCache<string, FunctionDoc>({
     maxSize: DOC_CACHE_BYTES, sizeCalculation: (doc) => 1024 + (typeof doc.function_js === 'string' ? doc.function_js.length : 0)
   });
+  /** by_name rows per account and name: whether an account overrides a
+   * reseller's global function, asked at every call through its route */
+  private readonly namedRows = new LRUCache<string, Map<string, { id: string; global: boolean }[]>>({ max: NAMES_CACHE_ACCOUNTS });
+  /** moves on at every change of names: a view read that overlapped one is not cached */
+  private namesEpoch = 0;
   private readonly db: CouchDatabase<FunctionDoc>;
 
   constructor(private readonly routing: Routing, readonly database: string) {
@@ -172,14 +181,23 @@ export class FunctionStore {
     return this.owners.get(id)?.name;
   }
 
-  /** Another process changed function `id` (or every function, after a gap in the feed). */
-  forget(id?: string): void {
+  /** Another process changed function `id` of `accountId` (or every function, after a gap in the feed). */
+  forget(id?: string, accountId?: string): void {
     if (id === undefined) {
       this.docs.clear();
+      this.namesChanged();
       return;
     }
+    this.namesChanged(accountId ?? this.owners.get(id)?.accountId);
     this.docs.delete(id);
     this.owners.delete(id);
+  }
+
+  /** The names of an account's functions may have changed (of every account, when it is not known). */
+  private namesChanged(accountId?: string): void {
+    this.namesEpoch++;
+    if (accountId === undefined) this.namedRows.clear();
+    else this.namedRows.delete(accountId);
   }
 
   private async read(id: string): Promise<FunctionDoc | null> {
@@ -197,15 +215,30 @@ export class FunctionStore {
   }
 
   /** The function whichever account owns it, or null: a reseller's global
-   * functions are used by other accounts (globals/ decides who may). */
-  find(id: string): Promise<FunctionDoc | null> {
-    return this.read(id);
+   * functions are used by other accounts (globals/ decides who may). From the
+   * document cache, which follows the changes feed: no read on a warm call. */
+  async find(id: string): Promise<FunctionDoc | null> {
+    const doc = await this.current(id);
+    if (doc?.pvt_type !== 'function') return null;
+    this.remember(doc);
+    return doc;
   }
 
-  /** The account's functions of that name (by_name), lowest id first, and whether each is global. */
+  /** The account's functions of that name (by_name), lowest id first, and
+   * whether each is global; cached until a function of the account changes. */
   async named(accountId: string, name: string): Promise<{ id: string; global: boolean }[]> {
+    const known = this.namedRows.get(accountId)?.get(name);
+    if (known) return known;
+    const epoch = this.namesEpoch;
     const { rows } = await this.db.view<{ global?: boolean } | null>('functions', 'by_name', { key: [accountId, name] });
-    return rows.map((row) => ({ id: row.id, global: row.value?.global === true }));
+    const named = rows.map((row) => ({ id: row.id, global: row.value?.global === true }));
+    if (epoch === this.namesEpoch) {
+      const names = this.namedRows.get(accountId) ?? new Map<string, { id: string; global: boolean }[]>();
+      if (names.size >= NAMES_PER_ACCOUNT) names.clear();
+      names.set(name, named);
+      this.namedRows.set(accountId, names);
+    }
+    return named;
   }
 
   /** The names of the account's functions (by_name). */
@@ -241,9 +274,11 @@ export class FunctionStore {
   private async write(doc: FunctionDoc): Promise<FunctionDoc> {
     await this.routing.writable();
     this.docs.delete(doc._id);
+    this.namesChanged(doc.pvt_account_id);
     const rev = await this.db.put(doc);
     // again: a read while the write was under way may have cached the old revision
     this.docs.delete(doc._id);
+    this.namesChanged(doc.pvt_account_id);
     this.remember(doc);
     return { ...doc, _rev: rev };
   }
@@ -254,6 +289,7 @@ export class FunctionStore {
     await this.db.put(tombstone(doc));
     this.owners.delete(doc._id);
     this.docs.delete(doc._id);
+    this.namesChanged(doc.pvt_account_id);
   }
 
   /** One page of an account's functions, oldest id first. */
@@ -313,6 +349,7 @@ export class FunctionStore {
     const deletions = rows.filter((r) => r.doc).map((r) => tombstone(r.doc!));
     await this.db.bulk(deletions);
     for (const { _id } of deletions) { this.owners.delete(_id); this.docs.delete(_id); }
+    this.namesChanged(accountId);
     return deletions.map((d) => d._id);
   }
 }

@@ -1,8 +1,12 @@
 // The invoke path asks CouchDB as little as it can: the show once, and the
-// function document at most once (only while its owner is not known yet).
+// function document at most once (only while its owner is not known yet);
+// a reseller's global function, through a descendant's route, no more.
 import test from 'ava';
+import { startCouchfn } from '../../src/app/couchfn.js';
+import { loadConfig } from '../../src/config.js';
 import type { Connection } from '../../src/couch/connection.js';
-import { startApi, type TestApi, type Caller } from '../helpers/api.js';
+import { eventually } from '../helpers/forwarder.js';
+import { MASTER_KEY, startApi, TestApi, type Caller } from '../helpers/api.js';
 
 let api: TestApi;
 let owner: Caller;
@@ -75,4 +79,28 @@ test.serial('a function with published versions is still one show call: the vers
   const warm = await requestsDuring([routing.main, routing.functions()], async () => { answer = await api.invoke(owner, id); });
   t.deepEqual(warm, [`GET /${api.db('functions')}/_design/functions/_show/wh/${id}`]);
   t.is(answer!.headers['x-function-version'], '1.0.0');
+});
+
+test.serial('a descendant\'s warm call of a reseller\'s global function is one show call; an override made through another process takes over within seconds', async (t) => {
+  const { routing } = api.couchfn.services;
+  const master = await api.master();
+  const reseller = await api.account(master, 'reseller');
+  await api.call('PUT', `/v2/accounts/${reseller.accountId}/reseller`, { token: master.token });
+  const customer = await api.account(reseller, 'customer');
+  const say = (what: string) => `return {module: 'tts', data: {text: '${what}'}};`;
+  const id = await api.createFunction(reseller, { name: 'greet', global: true, function_js: say('global') });
+  const text = async () => (await api.invoke(customer, id)).body?.data?.data?.text;
+  t.is(await text(), 'global');
+  const warm = await requestsDuring([routing.main, routing.functions()], text);
+  t.deepEqual(warm, [`GET /${api.db('functions')}/_design/functions/_show/wh/${id}`], 'neither the function nor the account\'s names are read again');
+
+  const other = new TestApi(api.couch, await startCouchfn(loadConfig({
+    COUCHDB_URL: api.couch.url, COUCHFN_MASTER_API_KEY: MASTER_KEY, COUCHFN_DB_PREFIX: api.couchfn.services.config.dbPrefix
+  })));
+  try {
+    await other.createFunction(customer, { name: 'greet', function_js: say('own') });
+    t.true(await eventually(async () => (await text()) === 'own', 5000), 'the override made elsewhere reaches this process');
+  } finally {
+    await other.couchfn.close();
+  }
 });
