@@ -50,7 +50,7 @@ export function installationsResource(app: FastifyInstance, { globals }: Service
 
   resource(app, '/v2/accounts/:accountId/installations/:installationId', 'installations', {
     params: installationParams,
-    exists: async (request) => installations.get(request.account!._id, request.params.installationId)
+    exists: (request) => installations.get(request.account!._id, request.params.installationId)
   }, {
     GET: {
       scope: 'functions.read',
