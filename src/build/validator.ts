@@ -39,14 +39,14 @@ const INLINE_HELPERS: Record<string, string> = {
   } }`
 };
 
-export function validatorSource(schema: Record<string, unknown>): string {
+export function validatorSource(schema: { $id: string }): string {
   const ajv = new (Ajv as unknown as typeof Ajv.default)({ code: { source: true, es5: true, esm: true, lines: true }, strict: true, unicodeRegExp: false });
   const validate = ajv.compile(schema);
   const source = (standaloneCode as unknown as typeof standaloneCode.default)(ajv, validate);
   // ajv's ESM wrapper declares its export with `const`
   return source.replace(/^export const /gm, 'export var ').replace(/require\("([^"]+)"\)/g, (whole, name: string) => {
     const inline = INLINE_HELPERS[name];
-    if (!inline) throw new Error(`schema ${String(schema.$id)}: ajv needs runtime helper ${name}, which has no ES5 version here`);
+    if (!inline) throw new Error(`schema ${schema.$id}: ajv needs runtime helper ${name}, which has no ES5 version here`);
     return `(${inline})`;
   });
 }

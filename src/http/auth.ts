@@ -5,6 +5,7 @@ import type { AccountDirectory, AccountDoc } from '../accounts/directory.js';
 import type { OAuthClients } from '../auth/oauth-clients.js';
 import type { Tokens } from '../auth/tokens.js';
 import { accountDisabled, forbidden, invalidCredentials } from '../errors.js';
+import { textOf } from './fields.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,10 +20,10 @@ declare module 'fastify' {
 export function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-auth-token'];
   if (typeof header === 'string' && header) return header;
-  const query = (request.query as Record<string, unknown> | undefined)?.auth_token;
-  if (typeof query === 'string' && query) return query;
-  const body = request.body as Record<string, unknown> | undefined;
-  if (body && typeof body === 'object' && typeof body.auth_token === 'string' && body.auth_token) return body.auth_token;
+  const query = textOf(request.query, 'auth_token');
+  if (query) return query;
+  const body = textOf(request.body, 'auth_token');
+  if (body) return body;
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   return bearer?.[1];
 }
@@ -41,7 +42,7 @@ export function authenticate(tokens: Tokens, accounts: AccountDirectory, clients
     if (caller.enabled === false) throw accountDisabled(caller._id);
     request.authToken = token;
     request.caller = caller;
-    const target = (request.params as { accountId?: string }).accountId;
+    const target = textOf(request.params, 'accountId');
     if (target !== undefined) request.account = await accounts.authorize(caller, target);
   };
 }

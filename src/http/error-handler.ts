@@ -18,10 +18,10 @@ function fromCouch(err: CouchError): ApiError {
   return new ApiError(503, 'datastore_fault', { cause: `the datastore answered ${err.status} ${err.error}` });
 }
 
-function fromValidation(err: FastifyError): ApiError {
+function fromValidation(err: FastifyError, validation: NonNullable<FastifyError['validation']>): ApiError {
   const where = err.validationContext;
-  const fields = fieldErrors(err.validation as never, where === 'body' ? '/data' : '');
-  if (where === 'body' && err.validation!.some((e) => e.instancePath === '' && (e.params as { missingProperty?: string }).missingProperty === 'data')) {
+  const fields = fieldErrors(validation, where === 'body' ? '/data' : '');
+  if (where === 'body' && validation.some((e) => e.instancePath === '' && e.params.missingProperty === 'data')) {
     return fromDomain(validationError({ data: { required: { message: 'Field is required but missing' } } }));
   }
   return fromDomain(validationError(where === 'body' ? fields : Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${where}.${k}`, v]))));
@@ -32,7 +32,7 @@ function apiErrorOf(err: FastifyError, request: FastifyRequest): ApiError {
   if (err instanceof DomainError) return fromDomain(err);
   if (err instanceof CouchError) return fromCouch(err);
   if (err instanceof CallTooDeep) return new ApiError(400, 'invalid request', { cause: err.message });
-  if (err.validation) return fromValidation(err);
+  if (err.validation) return fromValidation(err, err.validation);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'too large', {

@@ -1,5 +1,7 @@
 // Form bodies (Pivot's req_body_format=form) keep their raw text, so the
 // parameters reach the show byte for byte as sent; the fields are parsed too.
+import { textOf } from './fields.js';
+
 const RAW = Symbol('raw form');
 
 export function parseForm(text: string): Record<string, string> {
@@ -10,5 +12,5 @@ export function parseForm(text: string): Record<string, string> {
 }
 
 export function rawForm(body: unknown): string | undefined {
-  return body && typeof body === 'object' ? (body as Record<symbol, string>)[RAW] : undefined;
+  return textOf(body, RAW);
 }

@@ -9,7 +9,7 @@ import { requestBody } from '../http/schemas.js';
 
 const body = requestBody({
   type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', minLength: 1, maxLength: 128 } }
-});
+} as const);
 
 export function apiAuthResource(app: FastifyInstance, { accounts, tokens, guessing }: Services): void {
   resource(app, '/v2/api_auth', 'auth', {
@@ -18,7 +18,7 @@ export function apiAuthResource(app: FastifyInstance, { accounts, tokens, guessi
       status: 201,
       schema: { summary: 'Trade an API key for an auth token (one hour)', body },
       handler: async (request) => {
-        const { api_key: apiKey } = (request.body as { data: { api_key: string } }).data;
+        const { api_key: apiKey } = request.body.data;
         const wait = guessing.retryAfter(request.ip);
         if (wait > 0) throw tooManyRequests(`too many failed attempts from this address; retry in ${wait} s`, wait);
         guessing.attempt(request.ip);

@@ -11,16 +11,17 @@ import { kazooId } from '../schemas/index.js';
 const eventParams = {
   type: 'object', required: ['accountId', 'event'],
   properties: { accountId: kazooId, event: { type: 'string', pattern: '^[a-z0-9_.]{1,64}$' } }
-};
+} as const;
 
 export function eventsResource(app: FastifyInstance, { events }: Services): void {
   resource(app, '/v2/accounts/:accountId/events/:event/invoke', 'events', {
     POST: {
       scope: 'functions.invoke',
-      schema: { summary: 'Run every enabled function bound to the event; one entry per function', params: eventParams, body: requestBody({ type: 'object' }) },
+      schema: { summary: 'Run every enabled function bound to the event; one entry per function', params: eventParams, body: requestBody({ type: 'object' } as const) },
       handler: async (request) => {
-        const { event } = request.params as { event: string };
-        const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
+        const { event } = request.params;
+        // parsed JSON: call values all (a schema of any JSON derives only `unknown`)
+        const call = callWithoutToken(request.body.data as Record<string, CallValue>, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
         return success(request, await events.invoke(request.account!, event, { query: kazooQuery(call), callId }));
       }
@@ -31,7 +32,7 @@ export function eventsResource(app: FastifyInstance, { events }: Services): void
       scope: 'functions.invoke',
       schema: { summary: 'Whether any enabled function listens to the event', params: eventParams },
       handler: async (request) => {
-        const { event } = request.params as { event: string };
+        const { event } = request.params;
         return success(request, { event, implemented: (await events.listeners(request.account!, event)).length > 0 });
       }
     }

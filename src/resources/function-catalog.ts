@@ -8,6 +8,8 @@ import { success } from '../http/envelope.js';
 import { badIdentifier } from '../errors.js';
 import { resource } from '../http/resource.js';
 
+const sampleParams = { type: 'object', required: ['sampleId'], properties: { sampleId: { type: 'string' } } } as const;
+
 export function functionCatalogResource(app: FastifyInstance, { engine }: Services): void {
   resource(app, '/v2/functions', 'catalog', {
     GET: {
@@ -29,9 +31,9 @@ export function functionCatalogResource(app: FastifyInstance, { engine }: Servic
   resource(app, '/v2/functions/samples/:sampleId', 'catalog', {
     GET: {
       auth: 'none',
-      schema: { summary: 'One sample call payload', params: { type: 'object', properties: { sampleId: { type: 'string' } } } },
+      schema: { summary: 'One sample call payload', params: sampleParams },
       handler: async (request) => {
-        const { sampleId } = request.params as { sampleId: string };
+        const { sampleId } = request.params;
         const sample = samples.find((s) => s.id === sampleId);
         if (!sample) throw badIdentifier(sampleId);
         return success(request, sample);

@@ -13,7 +13,10 @@ import { VERSION_HEADER } from '../invoke/show-engine.js';
 import type { FunctionLogs } from '../invoke/function-logs.js';
 import { rawForm } from '../http/form.js';
 
-const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' };
+const callSchema = { type: 'object', additionalProperties: true, description: 'The call parameters Kazoo\'s Pivot sends' } as const;
+
+/** A request on a function's URL. */
+type InvocationRequest = FastifyRequest & { params: { functionId: string } };
 
 // How each outcome but success answers.
 const ANSWERS: Record<Exclude<OutcomeKind, 'success'>, (id: string, reason: string, outcome: Outcome) => ApiError> = {
@@ -53,16 +56,15 @@ export function callflowOf(reply: FastifyReply, functionId: string, outcome: Out
 }
 
 export function functionInvocationResource(app: FastifyInstance, { invoker }: Services): void {
-  const run = async (request: FastifyRequest, reply: FastifyReply, query: string, callId: string | undefined): Promise<Outcome> => {
-    const { functionId } = request.params as { functionId: string };
+  const run = async (request: InvocationRequest, reply: FastifyReply, query: string, callId: string | undefined): Promise<Outcome> => {
+    const { functionId } = request.params;
     const outcome = await invoker.run(request.account!, functionId, { query, callId });
     callflowOf(reply, functionId, outcome);
     return outcome;
   };
-  const pivot = async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = request.body;
+  const pivot = async (request: InvocationRequest, _: unknown, reply: FastifyReply) => {
     const raw = request.method === 'GET' ? request.url.split('?')[1] ?? ''
-      : rawForm(body) ?? kazooQuery(callWithoutToken((body ?? {}) as Record<string, CallValue>, request.authToken));
+      : rawForm(request.body) ?? kazooQuery(callWithoutToken((request.body ?? {}) as Record<string, CallValue>, request.authToken));
     const malformed = malformedQuery(raw);
     if (malformed) throw invalidRequest(malformed);
     const query = withoutAuthToken(raw, request.authToken);
@@ -74,8 +76,9 @@ export function functionInvocationResource(app: FastifyInstance, { invoker }: Se
     POST: {
       scope: 'functions.invoke',
       schema: { summary: 'Run a function on a call; data is the callflow', params: functionParams, body: requestBody(callSchema) },
-      handler: async (request, reply) => {
-        const call = callWithoutToken((request.body as { data: Record<string, CallValue> }).data, request.authToken);
+      handler: async (request, _, reply) => {
+        // parsed JSON: call values all (a schema of any JSON derives only `unknown`)
+        const call = callWithoutToken(request.body.data as Record<string, CallValue>, request.authToken);
         const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
         const outcome = await run(request, reply, kazooQuery(call), callId);
         return reply.type('application/json').send(successRaw(request, outcome.callflow!, outcome.logs ? logsOf(outcome.logs) : {}));

@@ -16,7 +16,7 @@ export function functionValidationResource(app: FastifyInstance, { config }: Ser
       schema: { summary: 'Check a function without saving it: 400 with each problem (function_js at line and column), else valid', params: accountParams, body: requestBody(anyObject) },
       handler: async (request) => {
         // a draft may have no name yet: only what it has is judged
-        const fields = { name: 'draft', ...publicFields((request.body as { data: Record<string, unknown> }).data) };
+        const fields = { name: 'draft', ...publicFields(request.body.data) };
         checkFunction(fields, config.maxFunctionBytes);
         return success(request, { valid: true });
       }

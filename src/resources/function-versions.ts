@@ -17,7 +17,7 @@ import { functionVersionSchema, kazooId } from '../schemas/index.js';
 const versionSchema = embedded(functionVersionSchema);
 const versionParams = {
   type: 'object', required: ['accountId', 'functionId', 'version'],
-  properties: { accountId: kazooId, functionId: kazooId, version: (versionSchema.properties as Record<string, unknown>).version }
+  properties: { accountId: kazooId, functionId: kazooId, version: versionSchema.properties.version }
 } as const;
 
 /** A version as the API shows it, and whether it is the one that runs. */
@@ -28,30 +28,28 @@ function versionView(doc: VersionDoc, fn: FunctionDoc, withCode: boolean) {
   };
 }
 
-export function functionVersionsResource(app: FastifyInstance, { functions, versions, config }: Services): void {
-  const fn = (request: FastifyRequest) => {
-    const { functionId } = request.params as { functionId: string };
-    return functions.get(request.account!._id, functionId);
-  };
+/** semver's own grammar, which its pattern only approximates. */
+function semanticVersion({ body }: { body: { data: { version: string } } }): void {
+  if (!semver.valid(body.data.version)) throw fieldError('version', 'pattern', 'not a semantic version (semver.org), e.g. 1.2.0 or 1.3.0-beta.1');
+}
 
-  resource(app, '/v2/accounts/:accountId/functions/:functionId/versions', 'versions', {
+export function functionVersionsResource(app: FastifyInstance, { functions, versions, config }: Services): void {
+  /** The account's own function the versions are of: 404 otherwise. */
+  const fn = (request: FastifyRequest & { params: { functionId: string } }) => functions.get(request.account!._id, request.params.functionId);
+
+  resource(app, '/v2/accounts/:accountId/functions/:functionId/versions', 'versions', { params: functionParams, exists: fn }, {
     GET: {
       scope: 'functions.read',
-      schema: { summary: 'The function\'s published versions, newest first (without their code)', params: functionParams },
-      handler: async (request) => {
-        const doc = await fn(request);
-        return success(request, (await versions.list(doc)).map((v) => versionView(v, doc, false)), { revision: doc._rev });
-      }
+      schema: { summary: 'The function\'s published versions, newest first (without their code)' },
+      handler: async (request, doc) => success(request, (await versions.list(doc)).map((v) => versionView(v, doc, false)), { revision: doc._rev })
     },
     PUT: {
       scope: 'functions.write',
       status: 201,
-      schema: { summary: 'Publish an immutable version (409 when it exists); the function then runs the chosen one', params: functionParams, body: requestBody(versionSchema) },
-      handler: async (request) => {
-        const fields = (request.body as { data: { version: string; function_js: string; notes?: string } }).data;
-        if (!semver.valid(fields.version)) throw fieldError('version', 'pattern', 'not a semantic version (semver.org), e.g. 1.2.0 or 1.3.0-beta.1');
-        checkVersionCode(fields.function_js, config.maxFunctionBytes);
-        const published = await versions.publish(await fn(request), fields);
+      schema: { summary: 'Publish an immutable version (409 when it exists); the function then runs the chosen one', body: requestBody(versionSchema) },
+      rules: [semanticVersion, ({ body }) => checkVersionCode(body.data.function_js, config.maxFunctionBytes)],
+      handler: async (request, doc) => {
+        const published = await versions.publish(doc, request.body.data);
         // this process runs the new choice at once (others follow the changes feed)
         functions.forget(published.fn._id);
         return success(request, { ...versionView(published.version, published.fn, true), running_version: published.fn.pvt_version },
@@ -60,15 +58,11 @@ export function functionVersionsResource(app: FastifyInstance, { functions, vers
     }
   });
 
-  resource(app, '/v2/accounts/:accountId/functions/:functionId/versions/:version', 'versions', {
+  resource(app, '/v2/accounts/:accountId/functions/:functionId/versions/:version', 'versions', { params: versionParams, exists: fn }, {
     GET: {
       scope: 'functions.read',
-      schema: { summary: 'One published version, with its code', params: versionParams },
-      handler: async (request) => {
-        const doc = await fn(request);
-        const { version } = request.params as { version: string };
-        return success(request, versionView(await versions.get(doc, version), doc, true));
-      }
+      schema: { summary: 'One published version, with its code' },
+      handler: async (request, doc) => success(request, versionView(await versions.get(doc, request.params.version), doc, true))
     }
   });
 }

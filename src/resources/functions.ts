@@ -8,7 +8,7 @@ import { enabledAgain, matchesFilters, type FunctionDoc } from '../functions/sto
 import { fieldError, forbidden } from '../errors.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
-import { accountParams, anyObject, assertCurrent, embedded, functionParams, requestBody } from '../http/schemas.js';
+import { accountParams, anyObject, embedded, functionParams, requestBody } from '../http/schemas.js';
 import { functionSchema } from '../schemas/index.js';
 
 const listQuery = {
@@ -23,7 +23,7 @@ const listQuery = {
     created_to: { type: 'integer' }
   },
   additionalProperties: true
-};
+} as const;
 
 /** The function as the API shows it: public fields, id, why it is disabled,
  * and the version that runs (functions with versions). */
@@ -43,8 +43,8 @@ function globalView(doc: FunctionDoc) {
 
 /** Fields a client may set: public ones, less the read-only disable_reason
  * (and version, once the function has versions). */
-function clientFields(request: FastifyRequest, current?: FunctionDoc): Record<string, unknown> {
-  const { disable_reason: _d, ...fields } = publicFields((request.body as { data: Record<string, unknown> }).data);
+function clientFields(data: Record<string, unknown>, current?: FunctionDoc): Record<string, unknown> {
+  const { disable_reason: _d, ...fields } = publicFields(data);
   if (current?.pvt_versions?.length) delete fields.version;
   return fields;
 }
@@ -62,7 +62,7 @@ function withEnabledState(previous: FunctionDoc, next: FunctionDoc): FunctionDoc
 
 const reenableBody = requestBody({
   type: 'object', required: ['re-enable'], properties: { 're-enable': { type: 'boolean', const: true } }
-});
+} as const);
 
 export function functionsResource(app: FastifyInstance, { functions, accounts, attempts, config, versions, globals }: Services): void {
   /** Rules a schema cannot say about global functions: only a reseller's, one of a name. */
@@ -72,8 +72,8 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     const named = await functions.named(request.account!._id, String(fields.name));
     if (named.some((row) => row.global && row.id !== id)) throw fieldError('name', 'unique', `another global function of this account is named ${String(fields.name)}`);
   };
+  /** The whole function is checked (PATCH's only once merged), then stored. */
   const save = async (request: FastifyRequest, current: FunctionDoc, fields: Record<string, unknown>, schemaChecked: boolean) => {
-    assertCurrent(request, current);
     checkFunction(fields, config.maxFunctionBytes, schemaChecked);
     await checkGlobal(request, fields, current._id);
     const merged = withEnabledState(current, { ...privateFields(current), ...fields } as FunctionDoc);
@@ -82,22 +82,20 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     const saved = await functions.save(next, current);
     return success(request, functionView(saved), { revision: saved._rev });
   };
-  /** The account's own function, or a reseller's global one it may use (global), else 404. */
-  const readable = async (request: FastifyRequest): Promise<{ doc: FunctionDoc; global: boolean }> => {
-    const { functionId } = request.params as { functionId: string };
+  /** The account's own function, or a reseller's global one it may use, else 404. */
+  const readable = async (request: FastifyRequest & { params: { functionId: string } }): Promise<FunctionDoc> => {
     try {
-      return { doc: await functions.get(request.account!._id, functionId), global: false };
+      return await functions.get(request.account!._id, request.params.functionId);
     } catch (err) {
-      const visible = await globals.visibleTo(request.account!, functionId);
-      if (visible) return { doc: visible, global: true };
+      const visible = await globals.visibleTo(request.account!, request.params.functionId);
+      if (visible) return visible;
       throw err;
     }
   };
-  /** The account's own function, to change: a reseller's global one is read-only here (403). */
-  const current = async (request: FastifyRequest) => {
-    const { doc, global } = await readable(request);
-    if (global) throw forbidden('this is a reseller\'s global function: read-only here; define a function of the same name to override it');
-    return doc;
+  const isOwn = (request: FastifyRequest, doc: FunctionDoc) => doc.pvt_account_id === request.account!._id;
+  /** A reseller's global function is read-only here (403). */
+  const own = (request: FastifyRequest, doc: FunctionDoc) => {
+    if (!isOwn(request, doc)) throw forbidden('this is a reseller\'s global function: read-only here; define a function of the same name to override it');
   };
 
   resource(app, '/v2/accounts/:accountId/functions', 'functions', {
@@ -105,12 +103,12 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       scope: 'functions.read',
       schema: { summary: 'List the account\'s functions', params: accountParams, querystring: listQuery },
       handler: async (request) => {
-        const { page_size: pageSize, start_key: startKey, paginate, ...rest } = request.query as Record<string, unknown>;
+        const { page_size: pageSize, start_key: startKey, paginate, ...rest } = request.query;
         const filters = Object.fromEntries(Object.entries(rest)
           .filter(([k]) => k.startsWith('filter_') || ['has_key', 'key_missing', 'created_from', 'created_to'].includes(k))
           .map(([k, v]) => [k, String(v)]));
         const start = typeof startKey === 'string' ? Buffer.from(startKey, 'base64url').toString('utf8') : undefined;
-        const page = await functions.list(request.account!._id, { pageSize: paginate ? (pageSize as number) : undefined, startKey: start, filters });
+        const page = await functions.list(request.account!._id, { pageSize: paginate ? pageSize : undefined, startKey: start, filters });
         // the resellers' global functions the account may use follow its own, on the last page
         const items = page.next ? page.items : [...page.items, ...(await globals.listedTo(request.account!)).filter((g) => matchesFilters(g, filters))];
         return success(request, items, {
@@ -131,7 +129,7 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
       schema: { summary: 'Create a function', params: accountParams, body: requestBody(embedded(functionSchema)) },
       handler: async (request) => {
         // the route schema has filled in the defaults (enabled, language_pack)
-        const fields = clientFields(request);
+        const fields = clientFields(request.body.data);
         checkFunction(fields, config.maxFunctionBytes, true);
         if (fields.pinned_version !== undefined) throw fieldError('pinned_version', 'invalid', 'a new function has no versions yet: publish one first (PUT .../versions)');
         await checkGlobal(request, fields);
@@ -141,41 +139,39 @@ export function functionsResource(app: FastifyInstance, { functions, accounts, a
     }
   });
 
-  resource(app, '/v2/accounts/:accountId/functions/:functionId', 'functions', {
+  resource(app, '/v2/accounts/:accountId/functions/:functionId', 'functions', { params: functionParams, exists: readable }, {
     GET: {
       scope: 'functions.read',
-      schema: { summary: 'Read a function', params: functionParams },
-      handler: async (request) => {
-        const { doc, global } = await readable(request);
-        if (global) return success(request, globalView(doc));
-        return success(request, functionView(doc), { revision: doc._rev });
-      }
+      schema: { summary: 'Read a function' },
+      handler: async (request, doc) => (isOwn(request, doc)
+        ? success(request, functionView(doc), { revision: doc._rev })
+        : success(request, globalView(doc)))
     },
     POST: {
       scope: 'functions.write',
-      schema: { summary: 'Replace a function', params: functionParams, body: requestBody(embedded(functionSchema)) },
-      handler: async (request) => {
-        const doc = await current(request);
-        return save(request, doc, clientFields(request, doc), true);
-      }
+      schema: { summary: 'Replace a function', body: requestBody(embedded(functionSchema)) },
+      rules: [own],
+      revision: true,
+      handler: async (request, doc) => save(request, doc, clientFields(request.body.data, doc), true)
     },
     PATCH: {
       scope: 'functions.write',
-      schema: { summary: 'Change some of a function\'s fields (null removes one), then check the whole', params: functionParams, body: requestBody(anyObject) },
-      handler: async (request) => {
-        const doc = await current(request);
+      schema: { summary: 'Change some of a function\'s fields (null removes one), then check the whole', body: requestBody(anyObject) },
+      rules: [own],
+      revision: true,
+      handler: async (request, doc) => {
         const { id: _id, disable_reason: _d, ...fields } = functionView(doc);
         if (doc.pvt_versions?.length) delete fields.version;
-        // PATCH's body is any object: the merged whole is checked here
-        return save(request, doc, mergePatch(fields, clientFields(request, doc)), false);
+        // PATCH's body is any object: the merged whole is checked in save
+        return save(request, doc, mergePatch(fields, clientFields(request.body.data, doc)), false);
       }
     },
     DELETE: {
       scope: 'functions.write',
-      schema: { summary: 'Delete a function', params: functionParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        assertCurrent(request, doc);
+      schema: { summary: 'Delete a function' },
+      rules: [own],
+      revision: true,
+      handler: async (request, doc) => {
         await functions.remove(doc);
         await versions.removeAll(doc._id);
         await attempts.remove(doc._id);

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import type { FunctionDoc } from '../functions/store.js';
 import { badIdentifier, invalidRequest } from '../errors.js';
+import { fieldOf, textOf } from '../http/fields.js';
 import { rawForm } from '../http/form.js';
 import { tooManyRequests } from '../http/errors.js';
 import { resource } from '../http/resource.js';
@@ -42,14 +43,13 @@ function passedHeaders(request: FastifyRequest): Record<string, string> {
 /** A field of a JSON body by dotted path (`account.id`), as text; undefined when absent or not a scalar. */
 function bodyField(body: unknown, path: string): string | undefined {
   let value: unknown = body;
-  for (const part of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split('.')) value = fieldOf(value, part);
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
 /** The value that names an installation in this request, as the function says where to find it. */
 function resolutionValue(request: FastifyRequest, { type, key }: NonNullable<FunctionDoc['installation_resolution']>): string | undefined {
-  const query = request.query as Record<string, unknown>;
-  const fromQuery = typeof query[key] === 'string' ? query[key] as string : undefined;
+  const fromQuery = textOf(request.query, key);
   switch (type) {
     case 'HEADER': {
       const header = request.headers[key.toLowerCase()];
@@ -87,8 +87,8 @@ function statusOf(callflow: string): number {
 }
 
 export function globalFunctionsResource(app: FastifyInstance, { globals, invoker, globalRate, config }: Services): void {
-  const run = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { resellerId, name } = request.params as { resellerId: string; name: string };
+  const run = async (request: FastifyRequest & { params: { resellerId: string; name: string } }, _: unknown, reply: FastifyReply) => {
+    const { resellerId, name } = request.params;
     const wait = globalRate.take(resellerId);
     if (wait > 0) throw tooManyRequests(`this reseller's global functions take more calls a second than they may (COUCHFN_GLOBAL_CALLS_PER_SECOND)`, wait);
     const entry = await globals.byName(resellerId, name);

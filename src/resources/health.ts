@@ -11,7 +11,7 @@ export function healthResource(app: FastifyInstance, { routing }: Services): voi
       auth: 'none',
       raw: true,
       schema: { summary: 'The state of each CouchDB connection' },
-      handler: async (request, reply) => {
+      handler: async (request, _, reply) => {
         const connections = [...new Set([routing.main, routing.functions()])];
         const states = await Promise.all(connections.map(async (c) => ({
           id: c.id, functions: c === routing.functions(), state: (await answers(c)) ? 'up' : 'down'

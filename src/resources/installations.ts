@@ -1,13 +1,13 @@
 // /v2/accounts/{A}/installations[/{id}]: an account registers the value that
 // names it in requests to a reseller's global function (OCP's installations),
 // so that the function's public route runs in this account's name.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../http/services.js';
 import type { InstallationDoc } from '../globals/installations.js';
 import { fieldError, forbidden } from '../errors.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
-import { accountParams, assertCurrent, embedded, requestBody } from '../http/schemas.js';
+import { accountParams, embedded, requestBody } from '../http/schemas.js';
 import { installationSchema, kazooId } from '../schemas/index.js';
 
 const installationParams = {
@@ -20,10 +20,6 @@ function installationView(doc: InstallationDoc) {
 
 export function installationsResource(app: FastifyInstance, { globals }: Services): void {
   const { installations } = globals;
-  const current = (request: FastifyRequest) => {
-    const { installationId } = request.params as { installationId: string };
-    return installations.get(request.account!._id, installationId);
-  };
 
   resource(app, '/v2/accounts/:accountId/installations', 'installations', {
     GET: {
@@ -36,7 +32,7 @@ export function installationsResource(app: FastifyInstance, { globals }: Service
       status: 201,
       schema: { summary: 'Install a reseller\'s global function: the value that names this account in its requests (409 when taken)', params: accountParams, body: requestBody(embedded(installationSchema)) },
       handler: async (request) => {
-        const { function: name, value } = (request.body as { data: { function: string; value?: string } }).data;
+        const { function: name, value } = request.body.data;
         const fn = await globals.installable(request.account!, name);
         if (!fn) throw fieldError('function', 'invalid', `none of this account's resellers has a global function named ${name}`);
         // a value routes a provider's requests, secrets and all, to this account: only
@@ -53,22 +49,21 @@ export function installationsResource(app: FastifyInstance, { globals }: Service
   });
 
   resource(app, '/v2/accounts/:accountId/installations/:installationId', 'installations', {
+    params: installationParams,
+    exists: (request) => installations.get(request.account!._id, request.params.installationId)
+  }, {
     GET: {
       scope: 'functions.read',
-      schema: { summary: 'Read an installation', params: installationParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        return success(request, installationView(doc), { revision: doc._rev });
-      }
+      schema: { summary: 'Read an installation' },
+      handler: async (request, installation) => success(request, installationView(installation), { revision: installation._rev })
     },
     DELETE: {
       scope: 'functions.write',
-      schema: { summary: 'Remove an installation: its value no longer names this account', params: installationParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        assertCurrent(request, doc);
-        await installations.remove(doc);
-        return success(request, installationView(doc));
+      revision: true,
+      schema: { summary: 'Remove an installation: its value no longer names this account' },
+      handler: async (request, installation) => {
+        await installations.remove(installation);
+        return success(request, installationView(installation));
       }
     }
   });

@@ -2,18 +2,17 @@
 // is in the creation answer only; deleting a client revokes its tokens.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../http/services.js';
-import type { OAuthClientDoc, Scope } from '../auth/oauth-clients.js';
+import type { OAuthClientDoc } from '../auth/oauth-clients.js';
 import { publicView } from '../couch/docs.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
 import { accountParams, embedded, requestBody } from '../http/schemas.js';
-import { oauthClientSchema } from '../schemas/index.js';
-import { kazooId } from '../schemas/index.js';
+import { kazooId, oauthClientSchema } from '../schemas/index.js';
 
 const clientParams = {
   type: 'object', required: ['accountId', 'clientId'],
   properties: { accountId: kazooId, clientId: kazooId }
-};
+} as const;
 
 function clientView(doc: OAuthClientDoc) {
   const { id, ...rest } = publicView(doc);
@@ -30,27 +29,25 @@ export function oauthClientsResource(app: FastifyInstance, { oauthClients }: Ser
       status: 201,
       schema: { summary: 'Create an API client; its client_secret is shown this once', params: accountParams, body: requestBody(embedded(oauthClientSchema)) },
       handler: async (request) => {
-        const { name, scopes, token_seconds } = (request.body as { data: { name: string; scopes: Scope[]; token_seconds?: number } }).data;
+        const { name, scopes, token_seconds } = request.body.data;
         const { doc, secret } = await oauthClients.create(request.account!._id, { name, scopes, ...(token_seconds ? { token_seconds } : {}) });
         return success(request, { ...clientView(doc), client_secret: secret });
       }
     }
   });
   resource(app, '/v2/accounts/:accountId/oauth_clients/:clientId', 'oauth', {
+    params: clientParams,
+    exists: (request) => oauthClients.get(request.account!._id, request.params.clientId)
+  }, {
     GET: {
-      schema: { summary: 'One API client', params: clientParams },
-      handler: async (request) => {
-        const { clientId } = request.params as { clientId: string };
-        return success(request, clientView(await oauthClients.get(request.account!._id, clientId)));
-      }
+      schema: { summary: 'One API client' },
+      handler: async (request, client) => success(request, clientView(client))
     },
     DELETE: {
-      schema: { summary: 'Revoke an API client and every token it was given', params: clientParams },
-      handler: async (request) => {
-        const { clientId } = request.params as { clientId: string };
-        const doc = await oauthClients.get(request.account!._id, clientId);
-        await oauthClients.revoke(doc);
-        return success(request, clientView(doc));
+      schema: { summary: 'Revoke an API client and every token it was given' },
+      handler: async (request, client) => {
+        await oauthClients.revoke(client);
+        return success(request, clientView(client));
       }
     }
   });

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
 import type { Scope } from '../auth/oauth-clients.js';
+import { bodyFields } from '../http/fields.js';
 import { resource } from '../http/resource.js';
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
@@ -39,13 +40,13 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
       auth: 'none',
       raw: true,
       schema: { summary: 'OAuth 2.0 client credentials: a short-lived bearer token (RFC 6749)' },
-      handler: async (request, reply) => {
+      handler: async (request, _, reply) => {
         const wait = guessing.retryAfter(request.ip);
         if (wait > 0) {
           return reply.code(429).header('retry-after', String(wait)).header('cache-control', 'no-store')
             .send({ error: 'too_many_requests', error_description: `too many failed attempts from this address; retry in ${wait} s` });
         }
-        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+        const body = bodyFields(request.body);
         const { id, secret, basic, both } = credentials(request, body);
         if (body.grant_type === undefined) return refuse(reply, 'invalid_request', 'grant_type is required', basic);
         if (body.grant_type !== 'client_credentials') return refuse(reply, 'unsupported_grant_type', 'only client_credentials is supported', basic);

@@ -4,6 +4,6 @@ import { resource } from '../http/resource.js';
 
 export function openapiResource(app: FastifyInstance): void {
   resource(app, '/v2/openapi.json', 'meta', {
-    GET: { auth: 'none', raw: true, schema: { hide: true } as object, handler: async () => app.swagger() }
+    GET: { auth: 'none', raw: true, schema: { hide: true }, handler: async () => app.swagger() }
   });
 }

@@ -17,8 +17,8 @@ const checkPlan = validator<StoragePlan>(embedded(storageSchema));
 const body = requestBody(embedded(storageSchema));
 
 /** The plan a client sent: `migration` is shown by GET and read-only, so a plan sent back as shown is accepted. */
-function sentPlan(request: FastifyRequest): StoragePlan {
-  const { migration: _shown, ...plan } = publicFields((request.body as { data: Record<string, unknown> }).data);
+function sentPlan(data: Record<string, unknown>): StoragePlan {
+  const { migration: _shown, ...plan } = publicFields(data);
   return plan as StoragePlan;
 }
 
@@ -36,8 +36,8 @@ export function storageResource(app: FastifyInstance, { storage }: Services): vo
     reply.code(202).header('location', '/v2/storage');
     return answer(request, await storage.read(), change.moving);
   };
-  const replace = async (request: FastifyRequest, reply: FastifyReply) => {
-    const plan = unmasked(sentPlan(request), await storage.read());
+  const replace = async (request: FastifyRequest & { body: { data: Record<string, unknown> } }, _: unknown, reply: FastifyReply) => {
+    const plan = unmasked(sentPlan(request.body.data), await storage.read());
     return changed(request, reply, await storage.change(plan, expectedRevision(request.headers, request.body)));
   };
   const moves = 'moving `functions` is checked at once, then answered 202 while they move; GET shows the move under `migration`';
@@ -53,17 +53,17 @@ export function storageResource(app: FastifyInstance, { storage }: Services): vo
     PATCH: {
       master: true, accepted: true,
       schema: { summary: `Change part of the system storage plan (null removes a key); ${moves}`, body: requestBody(anyObject) },
-      handler: async (request, reply) => {
+      handler: async (request, _, reply) => {
         const stored = await storage.read();
         const current = stored ? publicFields(stored) : {};
-        const plan = checkPlan(mergePatch(current, unmasked(sentPlan(request), stored)));
+        const plan = checkPlan(mergePatch(current, unmasked(sentPlan(request.body.data), stored)));
         return changed(request, reply, await storage.change(plan, expectedRevision(request.headers, request.body)));
       }
     },
     DELETE: {
       master: true, accepted: true,
       schema: { summary: 'Remove the storage plan; `functions` move back to the main CouchDB (202 while they move)' },
-      handler: async (request, reply) => changed(request, reply, await storage.change(null, expectedRevision(request.headers, request.body)))
+      handler: async (request, _, reply) => changed(request, reply, await storage.change(null, expectedRevision(request.headers, request.body)))
     }
   });
 }

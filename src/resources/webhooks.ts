@@ -9,14 +9,14 @@ import { HOOK_CATALOG } from '../events/event.js';
 import { hookEnabledAgain, type WebhookDoc } from '../events/webhooks.js';
 import { success } from '../http/envelope.js';
 import { resource } from '../http/resource.js';
-import { accountParams, anyObject, assertCurrent, embedded, requestBody } from '../http/schemas.js';
+import { accountParams, anyObject, embedded, requestBody } from '../http/schemas.js';
 import { kazooId, webhookSchema } from '../schemas/index.js';
 import { validator } from '../schemas/validate.js';
 
 const hookParams = { type: 'object', required: ['accountId', 'webhookId'], properties: { accountId: kazooId, webhookId: kazooId } } as const;
 const checkSchema = validator<Record<string, unknown>>(embedded(webhookSchema));
-const limitQuery = { type: 'object', properties: { page_size: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } };
-const reenableBody = requestBody({ type: 'object', required: ['re-enable'], properties: { 're-enable': { type: 'boolean', const: true } } });
+const limitQuery = { type: 'object', properties: { page_size: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } as const;
+const reenableBody = requestBody({ type: 'object', required: ['re-enable'], properties: { 're-enable': { type: 'boolean', const: true } } } as const);
 
 /** The hook as the API shows it: public fields, id, and why it is disabled. */
 export function webhookView(doc: WebhookDoc) {
@@ -25,8 +25,8 @@ export function webhookView(doc: WebhookDoc) {
   return view;
 }
 
-function clientFields(request: FastifyRequest): Record<string, unknown> {
-  const { disable_reason: _d, ...fields } = publicFields((request.body as { data: Record<string, unknown> }).data);
+function clientFields(data: Record<string, unknown>): Record<string, unknown> {
+  const { disable_reason: _d, ...fields } = publicFields(data);
   return fields;
 }
 
@@ -36,12 +36,12 @@ export function webhooksResource(app: FastifyInstance, { webhooks, webhookAttemp
     const refusal = await networks.refusal(String(fields.uri));
     if (refusal) throw fieldError('uri', 'invalid', `webhooks may not send requests there: ${refusal}`, { value: fields.uri });
   };
-  const current = (request: FastifyRequest) => {
-    const { webhookId } = request.params as { webhookId: string };
-    return webhooks.get(request.account!._id, webhookId);
+  /** The hook with a PATCH applied: its body is any object, so the whole is checked. */
+  const patched = (hook: WebhookDoc, data: Record<string, unknown>) => {
+    const { id: _id, disable_reason: _d, ...fields } = webhookView(hook);
+    return checkSchema(mergePatch(fields, clientFields(data)));
   };
   const save = async (request: FastifyRequest, previous: WebhookDoc, fields: Record<string, unknown>) => {
-    assertCurrent(request, previous);
     await checkUri(fields);
     let next = { ...privateFields(previous), ...fields } as WebhookDoc;
     // enabling a disabled hook clears why it was disabled, and its count
@@ -53,6 +53,7 @@ export function webhooksResource(app: FastifyInstance, { webhooks, webhookAttemp
     const saved = await webhooks.save(next);
     return success(request, webhookView(saved), { revision: saved._rev });
   };
+  const hook = { params: hookParams, exists: (request: FastifyRequest & { params: { webhookId: string } }) => webhooks.get(request.account!._id, request.params.webhookId) };
 
   resource(app, '/v2/webhooks', 'webhooks', {
     GET: {
@@ -70,7 +71,7 @@ export function webhooksResource(app: FastifyInstance, { webhooks, webhookAttemp
       status: 201,
       schema: { summary: 'Create a webhook', params: accountParams, body: requestBody(embedded(webhookSchema)) },
       handler: async (request) => {
-        const fields = clientFields(request);
+        const fields = clientFields(request.body.data);
         await checkUri(fields);
         const created = await webhooks.create(request.account!._id, fields);
         return success(request, webhookView(created), { revision: created._rev });
@@ -85,38 +86,31 @@ export function webhooksResource(app: FastifyInstance, { webhooks, webhookAttemp
   resource(app, '/v2/accounts/:accountId/webhooks/attempts', 'webhooks', {
     GET: {
       schema: { summary: 'The account\'s recent webhook requests over all its hooks, newest first', params: accountParams, querystring: limitQuery },
-      handler: async (request) => {
-        const { page_size: limit } = request.query as { page_size: number };
-        return success(request, await webhookAttempts.listAccount(request.account!._id, limit));
-      }
+      handler: async (request) => success(request, await webhookAttempts.listAccount(request.account!._id, request.query.page_size))
     }
   });
 
-  resource(app, '/v2/accounts/:accountId/webhooks/:webhookId', 'webhooks', {
+  resource(app, '/v2/accounts/:accountId/webhooks/:webhookId', 'webhooks', hook, {
     GET: {
-      schema: { summary: 'Read a webhook', params: hookParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        return success(request, webhookView(doc), { revision: doc._rev });
-      }
+      schema: { summary: 'Read a webhook' },
+      handler: async (request, doc) => success(request, webhookView(doc), { revision: doc._rev })
     },
     POST: {
-      schema: { summary: 'Replace a webhook', params: hookParams, body: requestBody(embedded(webhookSchema)) },
-      handler: async (request) => save(request, await current(request), clientFields(request))
+      schema: { summary: 'Replace a webhook', body: requestBody(embedded(webhookSchema)) },
+      revision: true,
+      handler: async (request, doc) => save(request, doc, clientFields(request.body.data))
     },
     PATCH: {
-      schema: { summary: 'Change some of a webhook\'s fields (null removes one), then check the whole', params: hookParams, body: requestBody(anyObject) },
-      handler: async (request) => {
-        const doc = await current(request);
-        const { id: _id, disable_reason: _d, ...fields } = webhookView(doc);
-        return save(request, doc, checkSchema(mergePatch(fields, clientFields(request))));
-      }
+      schema: { summary: 'Change some of a webhook\'s fields (null removes one), then check the whole', body: requestBody(anyObject) },
+      // the merged whole is checked before the revision, as a replacement's schema is
+      rules: [(request, doc) => void patched(doc, request.body.data)],
+      revision: true,
+      handler: async (request, doc) => save(request, doc, patched(doc, request.body.data))
     },
     DELETE: {
-      schema: { summary: 'Delete a webhook', params: hookParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        assertCurrent(request, doc);
+      schema: { summary: 'Delete a webhook' },
+      revision: true,
+      handler: async (request, doc) => {
         await webhooks.remove(doc);
         await webhookAttempts.remove(doc._id);
         return success(request, webhookView(doc));
@@ -124,13 +118,10 @@ export function webhooksResource(app: FastifyInstance, { webhooks, webhookAttemp
     }
   });
 
-  resource(app, '/v2/accounts/:accountId/webhooks/:webhookId/attempts', 'webhooks', {
+  resource(app, '/v2/accounts/:accountId/webhooks/:webhookId/attempts', 'webhooks', hook, {
     GET: {
-      schema: { summary: 'A webhook\'s recent requests, newest first: result, reason, resp_status_code, try, retries_left', params: hookParams },
-      handler: async (request) => {
-        const doc = await current(request);
-        return success(request, await webhookAttempts.list(doc._id));
-      }
+      schema: { summary: 'A webhook\'s recent requests, newest first: result, reason, resp_status_code, try, retries_left' },
+      handler: async (request, doc) => success(request, await webhookAttempts.list(doc._id))
     }
   });
 }

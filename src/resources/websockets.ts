@@ -43,7 +43,7 @@ export function websocketsResource(app: FastifyInstance, { sockets }: Services):
     GET: {
       schema: { summary: 'One websocket\'s bindings on the account', params: socketParams },
       handler: async (request) => {
-        const { socketId } = request.params as { socketId: string };
+        const { socketId } = request.params;
         const found = sockets.session(request.account!._id, socketId);
         if (!found) throw badIdentifier(socketId);
         return success(request, found);

@@ -10,7 +10,10 @@ export const bodyAjv = new AjvClass({ allErrors: true, useDefaults: true, coerce
 /** Query strings and path parameters arrive as text: coerce them. */
 export const paramAjv = new AjvClass({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false });
 
-function kazooMessage(e: ErrorObject): { rule: string; message: string; extra: Record<string, unknown> } {
+/** What of an ajv error the messages read (fastify passes its validation errors on as these). */
+type FieldError = Pick<ErrorObject, 'keyword' | 'instancePath' | 'params' | 'message'>;
+
+function kazooMessage(e: FieldError): { rule: string; message: string; extra: Record<string, unknown> } {
   const p = e.params as Record<string, any>;
   switch (e.keyword) {
     case 'required': return { rule: 'required', message: 'Field is required but missing', extra: {} };
@@ -29,7 +32,7 @@ function kazooMessage(e: ErrorObject): { rule: string; message: string; extra: R
 }
 
 /** ajv errors -> Kazoo's field map; `prefix` (e.g. "/data") is dropped from paths. */
-export function fieldErrors(errors: ErrorObject[], prefix = ''): FieldErrors {
+export function fieldErrors(errors: FieldError[], prefix = ''): FieldErrors {
   const fields: FieldErrors = {};
   for (const e of errors) {
     let path = e.instancePath.startsWith(prefix) ? e.instancePath.slice(prefix.length) : e.instancePath;

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../http/services.js';
 import type { Scope } from '../../auth/oauth-clients.js';
+import { bodyFields } from '../../http/fields.js';
 import { resource } from '../../http/resource.js';
 import { lpAccountParams } from './schemas.js';
 
@@ -31,11 +32,11 @@ export function appTokenResource(app: FastifyInstance, { oauthClients, tokens, c
         querystring: { type: 'object', properties: { v: { type: 'string' } } },
         response: { 200: tokenAnswer, '4xx': oauthError }
       },
-      handler: async (request, reply) => {
+      handler: async (request, _, reply) => {
         const wait = guessing.retryAfter(request.ip);
         if (wait > 0) return refuse(reply.header('retry-after', String(wait)), 429, 'too_many_requests', `too many failed attempts from this address; retry in ${wait} s`);
-        const { accountId } = request.params as { accountId: string };
-        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+        const { accountId } = request.params;
+        const body = bodyFields(request.body);
         if (body.grant_type !== 'client_credentials') return refuse(reply, 400, 'unsupported_grant_type', 'only client_credentials is supported');
         const { client_id: id, client_secret: secret } = body;
         if (typeof id !== 'string' || typeof secret !== 'string' || !id || !secret) return refuse(reply, 401, 'invalid_client', 'client_id and client_secret are required');

@@ -16,10 +16,7 @@ export function eventImplementedResource(app: FastifyInstance, { events }: Servi
         querystring: { type: 'object', properties: { v: { type: 'string' }, skillId: { type: 'string' }, externalSystem: { type: 'string' }, userId: { type: 'string' } } },
         response: { 200: { type: 'object', required: ['implemented'], properties: { implemented: { type: 'boolean' } } }, default: lpErrorSchema }
       },
-      handler: async (request) => {
-        const { eventId } = request.params as { eventId: string };
-        return { implemented: (await events.listeners(request.account!, eventId)).length > 0 };
-      }
+      handler: async (request) => ({ implemented: (await events.listeners(request.account!, request.params.eventId)).length > 0 })
     }
   });
 }

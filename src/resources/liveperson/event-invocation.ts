@@ -29,8 +29,8 @@ export function eventInvocationResource(app: FastifyInstance, services: Services
         params: lpEventParams, body: invocationBody,
         response: { 200: { type: 'array', items: eventResult }, default: lpErrorSchema }
       },
-      handler: async (request, reply) => {
-        const { eventId } = request.params as { eventId: string };
+      handler: async (request, _, reply) => {
+        const { eventId } = request.params;
         const call = callRequestOf(request);
         const mode = modeOf(request);
         return answerOnce(services, request, reply, `event:${eventId}`, async () => {

@@ -9,8 +9,8 @@ import type { CallRequest } from '../../invoke/invoker.js';
 import { sendAnswer } from './errors.js';
 
 /** The LivePerson body as a Kazoo call (the request's token never reaches a function). */
-export function callRequestOf(request: FastifyRequest): CallRequest {
-  const call = callWithoutToken(callOf((request.body ?? {}) as InvocationBody), request.authToken);
+export function callRequestOf(request: FastifyRequest & { body: InvocationBody | undefined }): CallRequest {
+  const call = callWithoutToken(callOf(request.body ?? {}), request.authToken);
   const callId = typeof call['Call-ID'] === 'string' ? call['Call-ID'] : undefined;
   return { query: kazooQuery(call), callId };
 }

@@ -23,8 +23,8 @@ export function lambdaInvocationResource(app: FastifyInstance, services: Service
         params: lpLambdaParams, querystring: invokeQuery, body: invocationBody,
         response: { 200: { description: 'the function\'s result, as it returned it' }, default: lpErrorSchema }
       },
-      handler: async (request, reply) => {
-        const id = idOfUuid((request.params as { uuid: string }).uuid);
+      handler: async (request, _, reply) => {
+        const id = idOfUuid(request.params.uuid);
         const call = callRequestOf(request);
         const mode = modeOf(request);
         return answerOnce(services, request, reply, id, async () => {

@@ -17,8 +17,8 @@ const listQuery = {
 } as const;
 
 export function lambdasResource(app: FastifyInstance, { functions }: Services): void {
-  const list = async (request: FastifyRequest) => {
-    const filters = request.query as LambdaFilters;
+  const list = async (request: FastifyRequest & { query: LambdaFilters }) => {
+    const filters = request.query;
     const { items } = await functions.list(request.account!._id, { filters: {} });
     return items.map(lambdaOf).filter((lambda) => lambdaMatches(lambda, filters));
   };

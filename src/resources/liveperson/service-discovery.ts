@@ -24,7 +24,7 @@ export function serviceDiscoveryResource(app: FastifyInstance, { config }: Servi
         response: { 200: { type: 'object', properties: { baseURIs: { type: 'array', items: baseUri } } }, default: lpErrorSchema }
       },
       handler: async (request) => {
-        const { accountId } = request.params as { accountId: string };
+        const { accountId } = request.params;
         // unset: the host this request came to, without its port (the gateway is on 443), and with it for the token service
         const gateway = config.lpGatewayHost ?? request.hostname;
         const sentinel = config.lpGatewayHost ?? request.host;

@@ -1,4 +1,5 @@
 // The summary Kazoo's list route shows, by [account, function id].
+// Not by_name's rows, though alike: the list pages by id (Kazoo's order; start_key is an id), by_name is read by name.
 export default function map(doc: any): void {
   if (doc.pvt_type !== 'function') return;
   emit([doc.pvt_account_id, doc._id], {
