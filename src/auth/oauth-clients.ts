@@ -13,6 +13,15 @@ import { badIdentifier } from '../errors.js';
 export const SCOPES = ['functions.invoke', 'functions.read', 'functions.write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** What a token request's `scope` (space-separated, RFC 6749 3.3) asks of a
+ * client: those scopes, or the client's own when it names none, and which
+ * of them the client was not granted. */
+export function requestedScopes(granted: readonly Scope[], asked: unknown): { scope: string; beyond: string[] } {
+  const names: readonly string[] = typeof asked === 'string' && asked.trim() ? asked.trim().split(/\s+/) : granted;
+  const beyond = names.filter((name) => !granted.some((scope) => scope === name));
+  return { scope: [...new Set(names)].join(' '), beyond };
+}
+
 export interface OAuthClientDoc extends StoredDoc {
   name: string;
   scopes: Scope[];

@@ -2,7 +2,7 @@
 // Answers and errors are RFC 6749's (5.1, 5.2), not Kazoo's envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../http/services.js';
-import type { Scope } from '../auth/oauth-clients.js';
+import { requestedScopes } from '../auth/oauth-clients.js';
 import { bodyFields } from '../http/fields.js';
 import { resource } from '../http/resource.js';
 
@@ -56,10 +56,8 @@ export function oauthTokenResource(app: FastifyInstance, { oauthClients, tokens,
         const client = await oauthClients.authenticate(id, secret);
         if (!client) return refuse(reply, 'invalid_client', 'unknown client or wrong secret', basic);
         guessing.forgive(request.ip);
-        const asked = typeof body.scope === 'string' && body.scope.trim() ? (body.scope.trim().split(/\s+/) as Scope[]) : client.scopes;
-        const beyond = asked.filter((s) => !client.scopes.includes(s));
+        const { scope, beyond } = requestedScopes(client.scopes, body.scope);
         if (beyond.length > 0) return refuse(reply, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`, basic);
-        const scope = [...new Set(asked)].join(' ');
         const seconds = client.token_seconds ?? config.oauthTokenSeconds;
         const { token } = await tokens.issue(client.pvt_account_id, { scope, client_id: client._id }, seconds);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache')

@@ -6,7 +6,7 @@
 // 1800). Errors are RFC 6749's, as simple-oauth2 expects.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../http/services.js';
-import type { Scope } from '../../auth/oauth-clients.js';
+import { requestedScopes } from '../../auth/oauth-clients.js';
 import { bodyFields } from '../../http/fields.js';
 import { resource } from '../../http/resource.js';
 import { lpAccountParams } from './schemas.js';
@@ -45,10 +45,8 @@ export function appTokenResource(app: FastifyInstance, { oauthClients, tokens, c
         // another account's client is as unknown as a wrong secret: ids cannot be probed
         if (!client || client.pvt_account_id !== accountId) return refuse(reply, 401, 'invalid_client', 'unknown client or wrong secret for this account');
         guessing.forgive(request.ip);
-        const asked = typeof body.scope === 'string' && body.scope.trim() ? (body.scope.trim().split(/\s+/) as Scope[]) : client.scopes;
-        const beyond = asked.filter((s) => !client.scopes.includes(s));
+        const { scope, beyond } = requestedScopes(client.scopes, body.scope);
         if (beyond.length > 0) return refuse(reply, 400, 'invalid_scope', `not granted to this client: ${beyond.join(' ')}`);
-        const scope = [...new Set(asked)].join(' ');
         const seconds = client.token_seconds ?? config.oauthTokenSeconds;
         const { token } = await tokens.issue(client.pvt_account_id, { scope, client_id: client._id }, seconds);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
