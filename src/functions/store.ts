@@ -108,7 +108,8 @@ const OWNER_CACHE_LIMIT = 100_000;
 // and names per account: any name may be asked (the public route), so both are bounded
 const NAMES_CACHE_ACCOUNTS = 1000;
 const NAMES_PER_ACCOUNT = 100;
-// cached documents are bounded by size: function_js may be 64 KB each
+// cached documents are bounded by size: each is counted whole, since an
+// account may add fields of its own up to the body limit
 const DOC_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** The function enabled again: the reason, who disabled it and the failure
@@ -141,11 +142,11 @@ export class FunctionStore {
   /** whole documents, for an engine that runs them itself; kept current by
    * this process's writes and, for the others', by forget() from the changes feed */
   private readonly docs = new LRUCache<string, FunctionDoc>({
-    maxSize: DOC_CACHE_BYTES, sizeCalculation: (doc) => 1024 + (typeof doc.function_js === 'string' ? doc.function_js.length : 0)
+    maxSize: DOC_CACHE_BYTES, sizeCalculation: (doc) => 1024 + JSON.stringify(doc).length
   });
   /** by_name rows per account and name: whether an account overrides a
    * reseller's global function, asked at every call through its route */
-  private readonly namedRows = new LRUCache<string, Map<string, { id: string; global: boolean }[]>>({ max: NAMES_CACHE_ACCOUNTS });
+  private readonly namedRows = new LRUCache<string, Map<string, readonly Readonly<{ id: string; global: boolean }>[]>>({ max: NAMES_CACHE_ACCOUNTS });
   /** moves on at every change of names: a view read that overlapped one is not cached */
   private namesEpoch = 0;
   private readonly db: CouchDatabase<FunctionDoc>;
@@ -226,14 +227,15 @@ export class FunctionStore {
 
   /** The account's functions of that name (by_name), lowest id first, and
    * whether each is global; cached until a function of the account changes. */
-  async named(accountId: string, name: string): Promise<{ id: string; global: boolean }[]> {
+  async named(accountId: string, name: string): Promise<readonly Readonly<{ id: string; global: boolean }>[]> {
     const known = this.namedRows.get(accountId)?.get(name);
     if (known) return known;
     const epoch = this.namesEpoch;
     const { rows } = await this.db.view<{ global?: boolean } | null>('functions', 'by_name', { key: [accountId, name] });
-    const named = rows.map((row) => ({ id: row.id, global: row.value?.global === true }));
+    // frozen: the same rows answer later callers too
+    const named = Object.freeze(rows.map((row) => Object.freeze({ id: row.id, global: row.value?.global === true })));
     if (epoch === this.namesEpoch) {
-      const names = this.namedRows.get(accountId) ?? new Map<string, { id: string; global: boolean }[]>();
+      const names = this.namedRows.get(accountId) ?? new Map<string, readonly Readonly<{ id: string; global: boolean }>[]>();
       if (names.size >= NAMES_PER_ACCOUNT) names.clear();
       names.set(name, named);
       this.namedRows.set(accountId, names);

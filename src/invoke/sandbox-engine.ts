@@ -36,11 +36,19 @@ function showReq(rawPath: string, headers: Record<string, string>): string {
   return JSON.stringify({ headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1', raw_path: rawPath });
 }
 
-// A cached document is serialised once, not at every call.
+/** The fields of a function document that the wh show reads. A worker keeps
+ * each context's document between calls: only these, so that fields a
+ * customer adds (any size, up to the body limit) cannot fill the memory its
+ * runtime shares with other accounts' contexts; the same test guards them. */
+export const SHOW_DOC_FIELDS = ['_id', '_rev', 'pvt_type', 'function_js', 'enabled', 'pvt_disable_reason', 'pvt_version'];
+
+// A cached document is cut down and serialised once, not at every call.
 const docJson = new WeakMap<object, string>();
-function asJson(doc: object): string {
+function showDoc(doc: Record<string, unknown>): string {
   let text = docJson.get(doc);
-  if (text === undefined) docJson.set(doc, text = JSON.stringify(doc));
+  if (text === undefined) {
+    docJson.set(doc, text = JSON.stringify(Object.fromEntries(SHOW_DOC_FIELDS.filter((name) => name in doc).map((name) => [name, doc[name]]))));
+  }
   return text;
 }
 
@@ -53,7 +61,7 @@ export class SandboxEngine implements FunctionEngine {
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
     const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
-      key: this.show.key, source: this.show.source, doc: doc && asJson(doc), req: showReq(rawPath, headers),
+      key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(rawPath, headers),
       // a reseller's global function: each account it runs for takes its own turn
       account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
     });

@@ -92,3 +92,25 @@ test('on QuickJS a runtime error names the line of the function where it happene
   // a stack the function wrote itself says nothing of the server
   t.is(await reasonOf("var e = new Error('mine'); e.stack = 'at /opt/couchdb/x.js:9'; throw e;"), 'Error: mine');
 });
+
+// A worker keeps a context, and its function's document, per function
+// revision, all on one runtime's memory limit: what an account adds to its
+// documents must not be kept there, or it would fill the memory another
+// account's call needs (which would then fail, blamed on that account).
+test('fields an account adds to its functions cannot use up the memory another account\'s call runs in', async (t) => {
+  const pool = new ShowPool({ workers: 1, isolation: 'function', timeoutMs: 5000, memoryLimitBytes: 16 * 1024 * 1024 });
+  pools.push(pool);
+  const engine = new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
+  const attacker = unique('attacker');
+  for (let i = 0; i < 30; i++) {
+    // 30 functions of 150 KB each, several MB each once parsed, if the worker kept them whole
+    const id = await storeFunction(couch, attacker, { function_js: "return {module: 'tts', data: {}};", pad: new Array(50_000).fill({}) });
+    t.is((await engine.run(id, '', limits)).kind, 'success');
+  }
+  const victim = await storeFunction(couch, unique('victim'), {
+    function_js: "var list = []; for (var i = 0; i < 20000; i++) list.push({n: i}); return {module: 'tts', data: {text: 'kept ' + list.length}};"
+  });
+  const outcome = await engine.run(victim, '', limits);
+  t.is(outcome.kind, 'success', outcome.reason);
+  t.deepEqual(JSON.parse(outcome.callflow!), { module: 'tts', data: { text: 'kept 20000' } });
+});

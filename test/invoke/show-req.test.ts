@@ -1,10 +1,10 @@
-// The sandbox engine hands the show only the fields of CouchDB's `req` that
-// the show reads (showReq). If the show starts reading another one, the two
-// engines could answer differently: this test fails first.
+// The sandbox engine hands the show only the fields of CouchDB's `req` and
+// of the function document that the show reads. If the show starts reading
+// another one, the two engines could answer differently: this test fails first.
 import test from 'ava';
 import { getQuickJS } from 'quickjs-emscripten';
 import { readDesignDocs } from '../../src/build/designdocs.js';
-import { SHOW_REQ_FIELDS, whShow } from '../../src/invoke/sandbox-engine.js';
+import { SHOW_DOC_FIELDS, SHOW_REQ_FIELDS, whShow } from '../../src/invoke/sandbox-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
 
 const source = whShow(readDesignDocs(compiledDesignDocs)).source;
@@ -20,31 +20,39 @@ const docs: [string, Record<string, unknown> | null][] = [
 ];
 
 for (const [title, fields] of docs) {
-  test(`the show reads only ${SHOW_REQ_FIELDS.join(', ')} of req: ${title}`, async (t) => {
-  const doc = fields && { _id: 'f1', _rev: '1-a', pvt_type: 'function', pvt_account_id: 'acc', name: 'f', enabled: true, ...fields };
+  test(`the show reads only ${SHOW_REQ_FIELDS.join(', ')} of req and ${SHOW_DOC_FIELDS.join(', ')} of the doc: ${title}`, async (t) => {
+    const doc = fields && {
+      _id: 'f1', _rev: '1-a', pvt_type: 'function', pvt_account_id: 'acc', name: 'f', enabled: true, pvt_version: '1.0.0',
+      pvt_disable_reason: 'by hand', language_pack: 'en-us', global: false, pad: [1, 2, 3], ...fields
+    };
     const full = {
       info: { db_name: 'functions' }, id: 'f1', uuid: 'u1', method: 'GET', requested_path: [], path: [], raw_path: rawPath,
       query: { To: '2000' }, headers: { Accept: 'application/json' }, body: 'undefined', peer: '127.0.0.1', form: {}, cookie: {},
       userCtx: { db: 'functions', name: null, roles: [] }, secObj: {}
     };
     // in a context of its own (the show locks down the realm it runs in), a
-    // req whose every field records that it was read
+    // req and a doc whose every field records that it was read
     const vm = (await getQuickJS()).newContext();
     const answered = vm.evalCode(`(function () {
       var show = (${source});
       var full = ${JSON.stringify(full)};
-      var read = [];
-      var req = {};
-      Object.keys(full).forEach(function (name) {
-        Object.defineProperty(req, name, { get: function () { read.push(name); return full[name]; }, enumerable: true });
-      });
-      var answer = show(${JSON.stringify(doc)}, req);
-      return JSON.stringify({ code: answer.code, read: read });
+      var read = [], readOfDoc = [];
+      function recording(fields, into) {
+        var object = {};
+        Object.keys(fields).forEach(function (name) {
+          Object.defineProperty(object, name, { get: function () { into.push(name); return fields[name]; }, enumerable: true });
+        });
+        return object;
+      }
+      var doc = ${JSON.stringify(doc)};
+      var answer = show(doc && recording(doc, readOfDoc), recording(full, read));
+      return JSON.stringify({ code: answer.code, read: read, readOfDoc: readOfDoc });
     })()`);
-    const { code, read } = JSON.parse(vm.getString(vm.unwrapResult(answered))) as { code: number; read: string[] };
+    const { code, read, readOfDoc } = JSON.parse(vm.getString(vm.unwrapResult(answered))) as { code: number; read: string[]; readOfDoc: string[] };
     vm.dispose();
     t.true(code >= 200, 'the show answered');
     t.deepEqual(read.filter((name) => !SHOW_REQ_FIELDS.includes(name)), []);
+    t.deepEqual(readOfDoc.filter((name) => !SHOW_DOC_FIELDS.includes(name)), []);
     // a function that runs gets its call from raw_path (a disabled or missing one never runs)
     t.is(read.includes('raw_path'), doc?.enabled === true);
   });
