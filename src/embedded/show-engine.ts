@@ -8,6 +8,12 @@
 // so one account's endless loops cannot take every worker. A call that cannot
 // even wait (its account's queue is full, or it waited past the time limit)
 // is answered `busy`: never the function's fault, since its code never ran.
+//
+// A free worker takes up to MAX_BATCH waiting calls of the account whose turn
+// it is in one message and runs them one after the other, each with its own
+// time limit, answering each as it ends: under load a call costs the event
+// loop a fraction of a hand-over instead of a whole one. Only that account's
+// own calls wait behind each other; the others keep their turns and workers.
 import { Worker } from 'node:worker_threads';
 import type { Isolation, ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
 
@@ -29,7 +35,16 @@ export interface ShowEngineOptions {
 
 type Request = Omit<ShowJob, 'id' | 'timeoutMs' | 'source'> & { source: string; account: string };
 interface Pending { job: ShowJob; account: string; resolve: (outcome: ShowOutcome) => void; expiry?: NodeJS.Timeout }
-interface Slot { worker: Worker; current: Pending | null; watchdog?: NodeJS.Timeout; /** show keys whose source the worker has */ known: Set<string> }
+interface Slot {
+  worker: Worker;
+  /** the calls sent to the worker, not answered yet, in the order it runs them */
+  sent: Pending[];
+  /** whose calls they are: a worker serves one account's batch at a time */
+  account?: string;
+  watchdog?: NodeJS.Timeout;
+  /** show keys whose source the worker has */
+  known: Set<string>;
+}
 
 /** Whose turn a call takes: the function's account; for a reseller's global
  * function, each account it runs for (the Account-ID couchfn sets) takes its
@@ -42,6 +57,8 @@ export function fairnessKey(doc: Record<string, any> | null, url: string): strin
 
 // Grace for the worker's own interrupt before the pool kills it.
 const WATCHDOG_GRACE_MS = 1000;
+// calls of one account a worker takes at once
+const MAX_BATCH = 4;
 
 export class ShowEngine {
   readonly timeoutMs: number;
@@ -91,7 +108,7 @@ export class ShowEngine {
     }
     this.queues.clear();
     this.turns.length = 0;
-    await Promise.all(this.slots.map((slot) => this.retire(slot, 'show engine is closed', 'closed')));
+    await Promise.all(this.slots.map((slot) => this.retire(slot, { ok: false, failure: 'closed', message: 'show engine is closed' })));
   }
 
   private settle(pending: Pending, outcome: ShowOutcome): void {
@@ -130,64 +147,114 @@ export class ShowEngine {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: this.workerOptions });
-    const slot: Slot = { worker, current: null, known: new Set() };
+    const slot: Slot = { worker, sent: [], known: new Set() };
     worker.on('message', ({ id, outcome }: { id: number; outcome: ShowOutcome }) => {
-      if (slot.current?.job.id !== id) return;
+      const at = slot.sent.findIndex((pending) => pending.job.id === id);
+      if (at < 0) return;
+      const pending = slot.sent[at];
       if (!outcome.ok && outcome.failure === 'resend') {
-        // the worker let that show's source go: send the job again, with it
-        slot.worker.postMessage(slot.current.job);
+        // the worker let that show's source go: send the call again, with it
+        slot.worker.postMessage([pending.job]);
         return;
       }
-      this.finish(slot, outcome);
+      slot.sent.splice(at, 1);
+      pending.resolve(outcome);
       // the WebAssembly heap of a runtime that crashed or ran out of memory
       // may be broken or huge: the whole worker goes, not only the runtime
-      if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, 'show worker recycled');
-      else this.dispatch();
+      if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, null);
+      else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
+      else {
+        this.release(slot);
+        this.dispatch();
+      }
     });
-    worker.on('error', (err) => this.replace(slot, `show worker failed: ${err.message}`));
+    worker.on('error', (err) => this.replace(slot, { ok: false, failure: 'crashed', message: `show worker failed: ${err.message}` }));
     // a worker that exits without an error (e.g. aborted) is replaced at once, not at its watchdog
-    worker.on('exit', () => { if (this.slots.includes(slot)) this.replace(slot, 'show worker exited'); });
+    worker.on('exit', () => { if (this.slots.includes(slot)) this.replace(slot, { ok: false, failure: 'crashed', message: 'show worker exited' }); });
     worker.unref();
     return slot;
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.current) continue;
-      const pending = this.next();
-      if (!pending) return;
-      clearTimeout(pending.expiry);
-      this.running.set(pending.account, (this.running.get(pending.account) ?? 0) + 1);
-      slot.current = pending;
-      slot.watchdog = setTimeout(() => this.replace(slot, 'OS process timed out.', 'timeout'), pending.job.timeoutMs + WATCHDOG_GRACE_MS);
-      const { key } = pending.job;
-      slot.worker.postMessage(slot.known.has(key) ? { ...pending.job, source: undefined } : pending.job);
-      slot.known.add(key);
+      if (slot.sent.length > 0) continue;
+      const first = this.next();
+      if (!first) return;
+      const batch = [first, ...this.following(first.account)];
+      for (const pending of batch) clearTimeout(pending.expiry);
+      this.running.set(first.account, (this.running.get(first.account) ?? 0) + 1);
+      slot.account = first.account;
+      slot.sent = batch;
+      this.arm(slot);
+      slot.worker.postMessage(batch.map(({ job }) => {
+        const known = slot.known.has(job.key);
+        slot.known.add(job.key);
+        return known ? { ...job, source: undefined } : job;
+      }));
     }
   }
 
-  private finish(slot: Slot, outcome: ShowOutcome): void {
-    clearTimeout(slot.watchdog);
-    const pending = slot.current;
-    slot.current = null;
-    if (!pending) return;
-    const left = (this.running.get(pending.account) ?? 1) - 1;
-    if (left > 0) this.running.set(pending.account, left);
-    else this.running.delete(pending.account);
-    pending.resolve(outcome);
+  /** More waiting calls of the account, for the batch its first call leads. */
+  private following(account: string): Pending[] {
+    const queue = this.queues.get(account);
+    if (!queue) return [];
+    const taken = queue.splice(0, MAX_BATCH - 1);
+    if (queue.length === 0) this.forget(account);
+    return taken;
   }
 
-  private async retire(slot: Slot, message: string, failure: 'timeout' | 'crashed' | 'closed' = 'crashed'): Promise<void> {
-    this.finish(slot, { ok: false, failure, message });
+  /** Each call gets its time limit in the interpreter, and the grace, from when the one before it ended. */
+  private arm(slot: Slot): void {
+    clearTimeout(slot.watchdog);
+    slot.watchdog = setTimeout(() => this.replace(slot, { ok: false, failure: 'timeout', message: 'OS process timed out.' }), this.timeoutMs + WATCHDOG_GRACE_MS);
+  }
+
+  /** The worker has answered its batch: its account may run another. */
+  private release(slot: Slot): void {
+    clearTimeout(slot.watchdog);
+    if (slot.account === undefined) return;
+    const left = (this.running.get(slot.account) ?? 1) - 1;
+    if (left > 0) this.running.set(slot.account, left);
+    else this.running.delete(slot.account);
+    slot.account = undefined;
+  }
+
+  /** Calls sent to a worker that ended before running them wait again, first in line. */
+  private requeue(calls: Pending[]): void {
+    for (const pending of calls.reverse()) {
+      if (this.closed) {
+        this.settle(pending, { ok: false, failure: 'closed', message: 'show engine is closed' });
+        continue;
+      }
+      const queue = this.queues.get(pending.account);
+      if (queue) queue.unshift(pending);
+      else {
+        this.queues.set(pending.account, [pending]);
+        this.turns.push(pending.account);
+      }
+      pending.expiry = setTimeout(() => this.expire(pending), this.timeoutMs);
+    }
+  }
+
+  /** Ends the worker: the call it was running gets `failure` (none: it had
+   * answered already); the calls behind it never ran, and wait again. */
+  private async retire(slot: Slot, failure: ShowOutcome | null): Promise<void> {
+    const calls = slot.sent;
+    slot.sent = [];
+    this.release(slot);
+    const running = failure ? calls.shift() : undefined;
+    if (running) running.resolve(failure!);
+    if (failure && !failure.ok && failure.failure === 'closed') for (const pending of calls) pending.resolve(failure);
+    else this.requeue(calls);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     await slot.worker.terminate();
   }
 
-  // A worker that does not answer in time (stuck outside the interpreter) or
+// A worker that does not answer in time (stuck outside the interpreter) or
   // died is killed and a fresh one takes its place.
-  private replace(slot: Slot, message: string, failure: 'timeout' | 'crashed' = 'crashed'): void {
-    void this.retire(slot, message, failure);
+  private replace(slot: Slot, failure: ShowOutcome | null): void {
+    void this.retire(slot, failure);
     if (this.closed) return;
     this.slots[this.slots.indexOf(slot)] = this.spawn();
     this.dispatch();

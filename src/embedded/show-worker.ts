@@ -236,7 +236,16 @@ function dropCallContexts(): void {
   sandbox.contexts.clear();
 }
 
-parentPort!.on('message', (job: ShowJob) => {
+// A batch of one account's calls, run and answered one by one.
+parentPort!.on('message', (jobs: ShowJob[]) => {
+  for (const job of jobs) {
+    const outcome = answer(job);
+    // the engine replaces this worker and sends the rest elsewhere
+    if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) break;
+  }
+});
+
+function answer(job: ShowJob): ShowOutcome {
   if (job.source !== undefined) {
     // a few design doc revisions are kept; one let go is sent again on request
     if (sources.size >= 8) sources.delete(sources.keys().next().value!);
@@ -261,4 +270,5 @@ parentPort!.on('message', (job: ShowJob) => {
   if (broken || leftovers) close();
   else dropCallContexts();
   parentPort!.postMessage({ id: job.id, outcome });
-});
+  return outcome;
+}

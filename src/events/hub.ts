@@ -89,7 +89,7 @@ export class EventHub {
     for (const change of changes) {
       const doc = change.doc;
       // the one reader of the functions feed: what this process caches of a function follows it here
-      this.parts.functions.forget(change.id, typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : undefined);
+      this.parts.functions.forget(change.id, typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : undefined, doc?._rev);
       if (doc && !change.deleted && doc.pvt_type === 'function') this.parts.functions.remember(doc);
       events.push(...await this.functionEvents!.eventsOf(change));
     }

@@ -182,15 +182,17 @@ export class FunctionStore {
     return this.owners.get(id)?.name;
   }
 
-  /** Another process changed function `id` of `accountId` (or every function, after a gap in the feed). */
-  forget(id?: string, accountId?: string): void {
+  /** Function `id` of `accountId` changed, to revision `rev` (or every
+   * function did, after a gap in the feed). A cached document already at that
+   * revision stays: the feed also brings this process's own writes. */
+  forget(id?: string, accountId?: string, rev?: string): void {
     if (id === undefined) {
       this.docs.clear();
       this.namesChanged();
       return;
     }
     this.namesChanged(accountId ?? this.owners.get(id)?.accountId);
-    this.docs.delete(id);
+    if (rev === undefined || this.docs.get(id)?._rev !== rev) this.docs.delete(id);
     this.owners.delete(id);
   }
 

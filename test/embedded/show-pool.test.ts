@@ -1,0 +1,50 @@
+// The show workers' pool: a free worker takes several waiting calls of one
+// account at once; each still gets its own time limit, answers as its own,
+// and a worker that ends mid-batch hands back the calls it had not run.
+import test from 'ava';
+import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
+
+// A show that does what its doc says: loop, fill memory, or answer its id.
+const SHOW = {
+  key: '_design/test/1/mode',
+  source: `function (doc, req) {
+    if (doc.mode === 'loop') while (true) {}
+    if (doc.mode === 'fill') { var all = []; while (true) all.push({ n: all.length, s: 'x' + all.length }); }
+    return { code: 200, json: { id: doc._id } };
+  }`
+};
+
+function call(pool: ShowPool, id: string, mode = 'answer', account = 'acct') {
+  return pool.run({ ...SHOW, doc: JSON.stringify({ _id: id, mode }), req: '{}', account });
+}
+
+const answered = (id: string) => ({ ok: true, result: JSON.stringify({ code: 200, json: { id } }) });
+
+test('calls run in one batch each get their own time limit and their own answer', async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 300 });
+  t.teardown(() => pool.close());
+  // the first call holds the worker while the next four wait, then go as one batch
+  const calls = [call(pool, 'first'), call(pool, 'loops', 'loop'), call(pool, 'a'), call(pool, 'b'), call(pool, 'c')];
+  const [first, loops, ...rest] = await Promise.all(calls);
+  t.deepEqual(first, answered('first'));
+  t.like(loops, { ok: false, failure: 'timeout' });
+  t.deepEqual(rest, [answered('a'), answered('b'), answered('c')], 'the calls after it ran in full, unharmed');
+});
+
+test('a worker that runs out of memory mid-batch is replaced, and the calls it had not run are answered by its successor', async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 5000, memoryLimitBytes: 8 * 1024 * 1024 });
+  t.teardown(() => pool.close());
+  const calls = [call(pool, 'first'), call(pool, 'fills', 'fill'), call(pool, 'a'), call(pool, 'b')];
+  const [first, fills, ...rest] = await Promise.all(calls);
+  t.deepEqual(first, answered('first'));
+  t.like(fills, { ok: false, failure: 'memory' });
+  t.deepEqual(rest, [answered('a'), answered('b')]);
+});
+
+test('closing the pool answers every call it holds, sent or waiting', async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 5000 });
+  const calls = [call(pool, 'loops', 'loop'), call(pool, 'a'), call(pool, 'b', 'answer', 'other')];
+  // the loop went to the worker at once; the others wait
+  await pool.close();
+  for (const outcome of await Promise.all(calls)) t.like(outcome, { ok: false, failure: 'closed' });
+});
