@@ -37,6 +37,8 @@ type Request = Omit<ShowJob, 'id' | 'timeoutMs' | 'source'> & { source: string; 
 interface Pending { job: ShowJob; account: string; resolve: (outcome: ShowOutcome) => void; expiry?: NodeJS.Timeout }
 interface Slot {
   worker: Worker;
+  /** the worker has started: calls are sent only then */
+  ready: boolean;
   /** the calls sent to the worker, not answered yet, in the order it runs them */
   sent: Pending[];
   /** whose calls they are: a worker serves one account's batch at a time */
@@ -147,8 +149,14 @@ export class ShowEngine {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: this.workerOptions });
-    const slot: Slot = { worker, sent: [], known: new Set() };
-    worker.on('message', ({ id, outcome }: { id: number; outcome: ShowOutcome }) => {
+    const slot: Slot = { worker, ready: false, sent: [], known: new Set() };
+    worker.on('message', (message: { ready: true } | { id: number; outcome: ShowOutcome }) => {
+      if ('ready' in message) {
+        slot.ready = true;
+        this.dispatch();
+        return;
+      }
+      const { id, outcome } = message;
       const at = slot.sent.findIndex((pending) => pending.job.id === id);
       if (at < 0) return;
       const pending = slot.sent[at];
@@ -177,7 +185,7 @@ export class ShowEngine {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.sent.length > 0) continue;
+      if (!slot.ready || slot.sent.length > 0) continue;
       const first = this.next();
       if (!first) return;
       const batch = [first, ...this.following(first.account)];

@@ -272,3 +272,7 @@ function answer(job: ShowJob): ShowOutcome {
   parentPort!.postMessage({ id: job.id, outcome });
   return outcome;
 }
+
+// Ready: only now does the engine send calls, so that a worker's start, slow
+// on a busy machine, never counts against a call's time limit.
+parentPort!.postMessage({ ready: true });

@@ -3,6 +3,7 @@
 // and a worker that ends mid-batch hands back the calls it had not run.
 import test from 'ava';
 import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
+import { eventually } from '../helpers/forwarder.js';
 
 // A show that does what its doc says: loop, fill memory, or answer its id.
 const SHOW = {
@@ -23,8 +24,9 @@ const answered = (id: string) => ({ ok: true, result: JSON.stringify({ code: 200
 test('calls run in one batch each get their own time limit and their own answer', async (t) => {
   const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 1000 });
   t.teardown(() => pool.close());
-  // a worker started and warm: the calls below wait for it no longer than a call takes
-  t.deepEqual(await call(pool, 'warm'), answered('warm'));
+  // a worker started and warm (its start may outlast a wait on a busy machine):
+  // the calls below wait for it no longer than a call takes
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
   // the first call holds the worker while the next four wait, then go as one batch
   const calls = [call(pool, 'first'), call(pool, 'loops', 'loop'), call(pool, 'a'), call(pool, 'b'), call(pool, 'c')];
   const [first, loops, ...rest] = await Promise.all(calls);
@@ -36,7 +38,7 @@ test('calls run in one batch each get their own time limit and their own answer'
 test('a worker that runs out of memory mid-batch is replaced, and the calls it had not run are answered by its successor', async (t) => {
   const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 5000, memoryLimitBytes: 8 * 1024 * 1024 });
   t.teardown(() => pool.close());
-  t.deepEqual(await call(pool, 'warm'), answered('warm'));
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
   const calls = [call(pool, 'first'), call(pool, 'fills', 'fill'), call(pool, 'a'), call(pool, 'b')];
   const [first, fills, ...rest] = await Promise.all(calls);
   t.deepEqual(first, answered('first'));
