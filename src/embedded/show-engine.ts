@@ -259,7 +259,7 @@ export class ShowEngine {
     await slot.worker.terminate();
   }
 
-// A worker that does not answer in time (stuck outside the interpreter) or
+  // A worker that does not answer in time (stuck outside the interpreter) or
   // died is killed and a fresh one takes its place.
   private replace(slot: Slot, failure: ShowOutcome | null): void {
     void this.retire(slot, failure);
