@@ -91,16 +91,21 @@ export class ShowEngine {
       return Promise.resolve({ ok: false, failure: 'busy', message: `this account already has ${queue.length} calls waiting for the show engine` });
     }
     return new Promise((resolve) => {
-      const pending: Pending = { job: { ...request, id: this.nextId++, timeoutMs: this.timeoutMs }, account, resolve };
-      // waiting is not running: past the time limit the call gives up unblamed
-      pending.expiry = setTimeout(() => this.expire(pending), this.timeoutMs);
-      if (queue.length === 0) {
-        this.queues.set(account, queue);
-        this.turns.push(account);
-      }
-      queue.push(pending);
+      this.wait({ job: { ...request, id: this.nextId++, timeoutMs: this.timeoutMs }, account, resolve });
       this.dispatch();
     });
+  }
+
+  /** A call waits in its account's queue, at the back (or `first`: one that a worker handed back). */
+  private wait(pending: Pending, first = false): void {
+    // waiting is not running: past the time limit the call gives up unblamed
+    pending.expiry = setTimeout(() => this.expire(pending), this.timeoutMs);
+    const queue = this.queues.get(pending.account);
+    if (!queue) {
+      this.queues.set(pending.account, [pending]);
+      this.turns.push(pending.account);
+    } else if (first) queue.unshift(pending);
+    else queue.push(pending);
   }
 
   async close(): Promise<void> {
@@ -230,17 +235,8 @@ export class ShowEngine {
   /** Calls sent to a worker that ended before running them wait again, first in line. */
   private requeue(calls: Pending[]): void {
     for (const pending of calls.reverse()) {
-      if (this.closed) {
-        this.settle(pending, { ok: false, failure: 'closed', message: 'show engine is closed' });
-        continue;
-      }
-      const queue = this.queues.get(pending.account);
-      if (queue) queue.unshift(pending);
-      else {
-        this.queues.set(pending.account, [pending]);
-        this.turns.push(pending.account);
-      }
-      pending.expiry = setTimeout(() => this.expire(pending), this.timeoutMs);
+      if (this.closed) this.settle(pending, { ok: false, failure: 'closed', message: 'show engine is closed' });
+      else this.wait(pending, true);
     }
   }
 

@@ -8,7 +8,7 @@ import { kazooQuery } from '../../src/invoke/encode.js';
 import { ShowEngine } from '../../src/invoke/show-engine.js';
 import { readDesignDocs } from '../../src/build/designdocs.js';
 import { Routing } from '../../src/couch/routing.js';
-import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
+import { ShowEngine as ShowPool, type ShowEngineOptions } from '../../src/embedded/show-engine.js';
 import type { Isolation } from '../../src/embedded/show-protocol.js';
 import { FunctionStore } from '../../src/functions/store.js';
 import { SandboxEngine, whShow } from '../../src/invoke/sandbox-engine.js';
@@ -21,8 +21,8 @@ const account = unique('acct');
 const limits = { deadlineMs: 10_000, maxResultBytes: 4096, logLines: 50, logBytes: 4096 };
 
 const pools: ShowPool[] = [];
-function sandbox(isolation: Isolation): SandboxEngine {
-  const pool = new ShowPool({ workers: 2, isolation, timeoutMs: 2000 });
+function sandbox(isolation: Isolation, options: ShowEngineOptions = {}): SandboxEngine {
+  const pool = new ShowPool({ workers: 2, isolation, timeoutMs: 2000, ...options });
   pools.push(pool);
   return new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
 }
@@ -98,9 +98,7 @@ test('on QuickJS a runtime error names the line of the function where it happene
 // documents must not be kept there, or it would fill the memory another
 // account's call needs (which would then fail, blamed on that account).
 test('fields an account adds to its functions cannot use up the memory another account\'s call runs in', async (t) => {
-  const pool = new ShowPool({ workers: 1, isolation: 'function', timeoutMs: 5000, memoryLimitBytes: 16 * 1024 * 1024 });
-  pools.push(pool);
-  const engine = new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
+  const engine = sandbox('function', { workers: 1, timeoutMs: 5000, memoryLimitBytes: 16 * 1024 * 1024 });
   const attacker = unique('attacker');
   for (let i = 0; i < 30; i++) {
     // 30 functions of 150 KB each, several MB each once parsed, if the worker kept them whole
