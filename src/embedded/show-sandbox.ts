@@ -1,0 +1,267 @@
+// One QuickJS runtime (the engine CouchDB 3.4 can run) serving show calls
+// one at a time, like a couchjs process: a show worker holds one, and the
+// sandbox engine's fast lane one per account. Customer code never touches
+// Node: it sees only what is defined inside QuickJS.
+import { performance } from 'node:perf_hooks';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
+
+const STACK_BYTES = 1024 * 1024;
+
+// Called with the compiled show, the doc (parsed by PARSE_DOC) and req as
+// JSON text. Built before any show runs, so it holds the real JSON functions
+// whatever shows do later.
+const INVOKER = `(function () {
+  var parse = JSON.parse, stringify = JSON.stringify;
+  return function (show, doc, req) {
+    var result = show.call({}, doc, parse(req));
+    return result === undefined ? undefined : stringify(result);
+  };
+})()`;
+
+// A doc is parsed once per context and kept for the calls that send the same
+// text (a context serves one function revision): frozen, so that a call
+// cannot leave anything on it for the next.
+const PARSE_DOC = `(function () {
+  var parse = JSON.parse, freeze = Object.freeze, keys = Object.keys;
+  function deepFreeze(value) {
+    if (value === null || typeof value !== 'object') return value;
+    var names = keys(value);
+    for (var i = 0; i < names.length; i++) deepFreeze(value[names[i]]);
+    return freeze(value);
+  }
+  return function (text) { return deepFreeze(parse(text)); };
+})()`;
+
+// The names CouchDB's query server puts on a show's global (create_sandbox in
+// share/server), so that the show's lockdown meets here what it meets there.
+const COUCH_GLOBALS = `
+  var log = function () {};
+  var isArray = function (value) { return Object.prototype.toString.call(value) === '[object Array]'; };
+  var toJSON = function (value) { return JSON.stringify(value); };
+  var sum = function (values) { var total = 0; for (var i = 0; i < values.length; i++) total += values[i]; return total; };
+  var emit = function () {};
+  var provides = function () {};
+  var registerType = function () {};
+  var start = function () {};
+  var send = function () {};
+  var getRow = function () { return null; };
+  var require = function (path) { throw ['error', 'invalid_require_path', 'Object has no property "' + path + '"']; };`;
+
+// CouchDB 3.4's QuickJS realm has base objects, JSON, RegExp, Map/Set and
+// Date only. The rest goes here too: typed arrays escape the runtime's
+// memory limit, and Proxy and Promise are not there on CouchDB either.
+const COUCH_REALM = `(function (g) {
+  var absent = ['Proxy', 'Promise', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Atomics', 'WeakRef', 'FinalizationRegistry',
+    'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+    'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'WebAssembly'];
+  for (var i = 0; i < absent.length; i++) delete g[absent[i]];
+})(globalThis)`;
+
+// As SpiderMonkey without --eval: any road to compiling code at run time throws.
+const BLOCK_EVAL = `(function () {
+  var blocked = function () { throw new EvalError('call to Function() blocked by CSP'); };
+  blocked.prototype = Function.prototype;
+  Object.defineProperty(Function.prototype, 'constructor', { value: blocked });
+  Function = blocked;
+  eval = function () { throw new EvalError('call to eval() blocked by CSP'); };
+})()`;
+
+// A context with CouchDB's globals, the invoker and the shows compiled in it,
+// and the doc of its last call, parsed.
+interface Box { vm: QuickJSContext; invoker: QuickJSHandle; parseDoc: QuickJSHandle; shows: Map<string, QuickJSHandle>; doc?: { text: string; handle: QuickJSHandle } }
+
+export interface SandboxOptions extends ShowWorkerOptions {
+  /** contexts kept in `function` isolation, least recently used out first: each takes about 200 KB of the memory limit */
+  maxContexts?: number;
+}
+
+function evalOrThrow(vm: QuickJSContext, code: string): QuickJSHandle {
+  return vm.unwrapResult(vm.evalCode(code));
+}
+
+function dispose(box: Box): void {
+  for (const show of box.shows.values()) show.dispose();
+  box.doc?.handle.dispose();
+  box.parseDoc.dispose();
+  box.invoker.dispose();
+  box.vm.dispose();
+}
+
+/** The runtime (one heap, one memory limit) and its contexts: one shared by
+ * every call (as a couchjs process), or one per `job.context` (a function
+ * revision), or a new one per call. Opened at the first call, and again after
+ * anything that ends it. */
+export class ShowSandbox {
+  private runtime: QuickJSRuntime | null = null;
+  private shared: Box | null = null;
+  private readonly contexts = new Map<string, Box>();
+  /** design doc id -> the revision whose shows this runtime has compiled */
+  private readonly revisions = new Map<string, string>();
+  private deadline = 0;
+
+  constructor(private readonly quickjs: QuickJSWASMModule, private readonly options: SandboxOptions) {}
+
+  /** Runs one call; `source` is the show's, if the caller has it (else a
+   * context that has not compiled it answers `resend`). A failure of the
+   * runtime itself, or work left queued (promise jobs that would keep memory
+   * or run later), ends the runtime: the next call gets a fresh one, as
+   * CouchDB restarts a couchjs process. */
+  call(job: ShowJob, source: string | undefined): ShowOutcome {
+    let outcome: ShowOutcome;
+    try {
+      outcome = this.run(job, source);
+    } catch (err) {
+      outcome = { ok: false, failure: 'crashed', message: (err as Error).message };
+    }
+    const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error' && outcome.failure !== 'resend';
+    let leftovers = false;
+    try {
+      leftovers = this.runtime?.hasPendingJob() ?? false;
+    } catch {
+      leftovers = true;
+    }
+    if (broken || leftovers) this.close();
+    else this.dropCallContexts();
+    return outcome;
+  }
+
+  // What CouchDB does when it kills a couchjs process: nothing of it survives.
+  close(): void {
+    this.revisions.clear();
+    const runtime = this.runtime;
+    if (!runtime) return;
+    this.runtime = null;
+    const boxes = [...(this.shared ? [this.shared] : []), ...this.contexts.values()];
+    this.shared = null;
+    this.contexts.clear();
+    try {
+      for (const box of boxes) dispose(box);
+      runtime.dispose();
+    } catch {
+      // a runtime that ran out of memory may not free cleanly; it is dropped all the same
+    }
+  }
+
+  private open(): QuickJSRuntime {
+    const runtime = this.quickjs.newRuntime();
+    runtime.setMemoryLimit(this.options.memoryLimitBytes);
+    runtime.setMaxStackSize(STACK_BYTES);
+    runtime.setInterruptHandler(() => performance.now() > this.deadline);
+    return runtime;
+  }
+
+  private newBox(runtime: QuickJSRuntime): Box {
+    const vm = runtime.newContext();
+    this.deadline = performance.now() + 10_000;
+    evalOrThrow(vm, COUCH_GLOBALS).dispose();
+    evalOrThrow(vm, COUCH_REALM).dispose();
+    const invoker = evalOrThrow(vm, INVOKER);
+    const parseDoc = evalOrThrow(vm, PARSE_DOC);
+    if (!this.options.allowEval) evalOrThrow(vm, BLOCK_EVAL).dispose();
+    return { vm, invoker, parseDoc, shows: new Map() };
+  }
+
+  /** The context a job runs in, by the isolation. */
+  private boxFor(runtime: QuickJSRuntime, job: ShowJob): Box {
+    const isolation = this.options.isolation ?? 'shared';
+    if (isolation === 'shared' || job.context === undefined) return (this.shared ??= this.newBox(runtime));
+    if (isolation === 'call') {
+      // kept in `contexts` only for this call, so that close() can always free it
+      const once = this.newBox(runtime);
+      this.contexts.set(job.context, once);
+      return once;
+    }
+    const known = this.contexts.get(job.context);
+    if (known) {
+      this.contexts.delete(job.context);
+      this.contexts.set(job.context, known);
+      return known;
+    }
+    if (this.contexts.size >= (this.options.maxContexts ?? 100)) {
+      const [oldest, evicted] = this.contexts.entries().next().value as [string, Box];
+      this.contexts.delete(oldest);
+      dispose(evicted);
+    }
+    const fresh = this.newBox(runtime);
+    this.contexts.set(job.context, fresh);
+    return fresh;
+  }
+
+  private failureOf(vm: QuickJSContext, error: QuickJSHandle): ShowOutcome {
+    // QuickJS throws null when the runtime is out of memory, and dumping may
+    // itself fail then
+    let message = 'InternalError: out of memory';
+    try {
+      const dumped = vm.dump(error) as { name?: string; message?: string } | string | null;
+      if (dumped !== null && dumped !== undefined) {
+        message = typeof dumped === 'object' ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+      }
+    } catch {
+      // keep "out of memory"
+    } finally {
+      error.dispose();
+    }
+    if (/interrupted/.test(message)) return { ok: false, failure: 'timeout', message: 'OS process timed out.' };
+    if (/out of memory|stack overflow/i.test(message)) {
+      return { ok: false, failure: 'memory', message: `${message} (the limit is ${Math.round(this.options.memoryLimitBytes / 1048576)} MB)` };
+    }
+    return { ok: false, failure: 'render_error', message };
+  }
+
+  private compiled(box: Box, job: ShowJob, source: string | undefined): QuickJSHandle | ShowOutcome {
+    const known = box.shows.get(job.key);
+    if (known) return known;
+    if (source === undefined) return { ok: false, failure: 'resend', message: `show ${job.key} is not known here` };
+    const result = box.vm.evalCode(`(${source})`, job.key);
+    if (result.error) return { ...this.failureOf(box.vm, result.error), failure: 'compilation_error' } as ShowOutcome;
+    box.shows.set(job.key, result.value);
+    return result.value;
+  }
+
+  private run(job: ShowJob, source: string | undefined): ShowOutcome {
+    // A new revision of a design doc gets a fresh runtime, as a restarted
+    // couchjs would: its lockdown must not meet a realm the old one froze.
+    const parts = job.key.split('/');
+    const [ddocId, rev] = parts.length >= 3 ? [parts.slice(0, -2).join('/'), parts[parts.length - 2]] : [job.key, ''];
+    if (this.revisions.has(ddocId) && this.revisions.get(ddocId) !== rev) this.close();
+    const runtime = (this.runtime ??= this.open());
+    this.revisions.set(ddocId, rev);
+    const box = this.boxFor(runtime, job);
+    this.deadline = performance.now() + job.timeoutMs;
+    const show = this.compiled(box, job, source);
+    if ('ok' in show) return show;
+    const doc = this.parsedDoc(box, job.doc);
+    if ('ok' in doc) return doc;
+    const req = box.vm.newString(job.req);
+    try {
+      const result = box.vm.callFunction(box.invoker, box.vm.undefined, show, doc, req);
+      if (result.error) return this.failureOf(box.vm, result.error);
+      const text = box.vm.typeof(result.value) === 'string' ? box.vm.getString(result.value) : undefined;
+      result.value.dispose();
+      return { ok: true, result: text };
+    } finally {
+      req.dispose();
+    }
+  }
+
+  /** The job's doc in the box's context: the one kept when the text is the same. */
+  private parsedDoc(box: Box, text: string | null): QuickJSHandle | ShowOutcome {
+    if (text === null) return box.vm.null;
+    if (box.doc?.text === text) return box.doc.handle;
+    const json = box.vm.newString(text);
+    const parsed = box.vm.callFunction(box.parseDoc, box.vm.undefined, json);
+    json.dispose();
+    if (parsed.error) return this.failureOf(box.vm, parsed.error);
+    box.doc?.handle.dispose();
+    box.doc = { text, handle: parsed.value };
+    return parsed.value;
+  }
+
+  /** In `call` isolation, the call's context goes with the call. */
+  private dropCallContexts(): void {
+    if (this.options.isolation !== 'call') return;
+    for (const box of this.contexts.values()) dispose(box);
+    this.contexts.clear();
+  }
+}
