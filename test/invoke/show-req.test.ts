@@ -3,6 +3,7 @@
 // another one, the two engines could answer differently: this test fails first.
 import test from 'ava';
 import { getQuickJS } from 'quickjs-emscripten';
+import { decodeCall } from '../../designdocs/functions/lib/call.js';
 import { readDesignDocs } from '../../src/build/designdocs.js';
 import { SHOW_DOC_FIELDS, SHOW_REQ_FIELDS, whShow } from '../../src/invoke/sandbox-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
@@ -55,5 +56,27 @@ for (const [title, fields] of docs) {
     t.deepEqual(readOfDoc.filter((name) => !SHOW_DOC_FIELDS.includes(name)), []);
     // a function that runs gets its call from raw_path (a disabled or missing one never runs)
     t.is(read.includes('raw_path'), doc?.enabled === true);
+    t.is(read.includes('couchfn_call'), false, 'CouchDB never sets it');
   });
 }
+
+// The sandbox decodes the call in Node with the show's own lib/call and hands
+// it over as `couchfn_call`: the show then reads no raw_path, and answers the
+// same bytes as from the query itself.
+test('the call decoded by the proxy (couchfn_call) gets the same answer as the query it came from', async (t) => {
+  const doc = { _id: 'f1', _rev: '1-a', pvt_type: 'function', enabled: true,
+    function_js: "console.log(call.To); var k = []; for (var x in call) k.push(x + '=' + JSON.stringify(call[x])); return {module: 'tts', data: {text: k.join('&')}};" };
+  const headers = { Accept: 'application/json', 'X-Couchfn-Log-Limits': '5,300' };
+  const answers: string[] = [];
+  for (const req of [
+    { headers, uuid: 'u1', peer: '127.0.0.1', raw_path: rawPath },
+    { headers, uuid: 'u1', peer: '127.0.0.1', couchfn_call: decodeCall(rawPath) }
+  ]) {
+    const vm = (await getQuickJS()).newContext();
+    const answered = vm.evalCode(`JSON.stringify((${source})(${JSON.stringify(doc)}, ${JSON.stringify(req)}))`);
+    answers.push(vm.getString(vm.unwrapResult(answered)));
+    vm.dispose();
+  }
+  t.regex(answers[0], /Custom-Channel-Vars/);
+  t.is(answers[1], answers[0]);
+});

@@ -2,7 +2,9 @@
 // encodes it (kz_http_util): `k=v` pairs, `+` for space, `%XX` per UTF-8 byte,
 // `k[sub]=v` for nested objects and `k[]=v` for arrays. CouchDB's own
 // req.query is not used: the embedded server JSON-parses its values.
-import { decodeURIComponentRef, hasOwn, isArray, push, setOwn } from './intrinsics';
+// The sandbox engine runs this very module in Node too
+// (src/invoke/sandbox-engine.ts), hence the `.js` Node needs in the import.
+import { decodeURIComponentRef, hasOwn, isArray, push, setOwn } from './intrinsics.js';
 
 export interface Call { [key: string]: unknown }
 

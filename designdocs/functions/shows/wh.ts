@@ -88,6 +88,15 @@ function withVersion(response: ShowResponse, doc: any): ShowResponse {
   return response;
 }
 
+// The call: decoded from the query, or, from couchfn's sandbox engine,
+// already decoded by this same lib/call in the proxy (a field CouchDB itself
+// never sets, so a client cannot either).
+function callOf(req: any): unknown {
+  var decoded = req.couchfn_call;
+  if (typeof decoded === 'object' && decoded !== null) return decoded;
+  return decodeCall(typeof req.raw_path === 'string' ? req.raw_path : '');
+}
+
 export default function wh(doc: any, req: any): ShowResponse {
   var global = realmGlobal;
   if (!global) {
@@ -107,7 +116,7 @@ export default function wh(doc: any, req: any): ShowResponse {
     return answer(423, 'disabled', doc.pvt_disable_reason || 'function is disabled');
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
-  var outcome = runFunction(doc, decodeCall(typeof req.raw_path === 'string' ? req.raw_path : ''), entropy, req);
+  var outcome = runFunction(doc, callOf(req), entropy, req);
   if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error, outcome.logs), doc);
   var problem = outcome.problem || callflowProblem(outcome.value);
   if (problem) return withVersion(answer(500, 'invalid_callflow', problem, outcome.logs), doc);
