@@ -6,11 +6,13 @@
 // same `req`, the same CouchDB response rules: the answers are the show's,
 // and cf_function calling CouchDB directly keeps working on the same documents.
 import { createHash, randomUUID } from 'node:crypto';
+import { decodeCall } from '../../designdocs/functions/lib/call.js';
 import type { BuiltDesignDoc } from '../build/designdocs.js';
 import { fairnessKey, type ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
+import type { FastLane } from './fast-lane.js';
 import type { Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, logLimitsHeader } from './function-logs.js';
 import { showOutcome } from './show-engine.js';
@@ -28,12 +30,18 @@ export function whShow(designDocs: BuiltDesignDoc[]): ShowCode {
 /** The fields of CouchDB's `req` that the wh show reads (shows/wh.ts). The
  * rest of what CouchDB builds (the parsed query, path, userCtx...) is never
  * read, and parsing it in QuickJS cost more than the function's own run;
- * test/invoke/show-req.test.ts fails if the show starts reading another. */
-export const SHOW_REQ_FIELDS = ['headers', 'uuid', 'peer', 'raw_path'];
+ * test/invoke/show-req.test.ts fails if the show starts reading another.
+ * `couchfn_call` is the sandbox's own: the call, decoded here. */
+export const SHOW_REQ_FIELDS = ['headers', 'uuid', 'peer', 'raw_path', 'couchfn_call'];
 
-/** Those fields, with the values CouchDB would give them. */
-function showReq(rawPath: string, headers: Record<string, string>): string {
-  return JSON.stringify({ headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1', raw_path: rawPath });
+/** Those fields, with the values CouchDB would give them, and the call
+ * decoded in Node by the show's own decoder (lib/call, the same module): in
+ * QuickJS, decoding Kazoo's query cost as much as the rest of the show. */
+function showReq(query: string, headers: Record<string, string>): string {
+  return JSON.stringify({
+    headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1',
+    couchfn_call: decodeCall(`?${query}`)
+  });
 }
 
 /** The fields of a function document that the wh show reads. A worker keeps
@@ -53,23 +61,26 @@ function showDoc(doc: Record<string, unknown>): string {
 }
 
 export class SandboxEngine implements FunctionEngine {
-  constructor(private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string) {}
+  constructor(
+    private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string,
+    private readonly lane?: FastLane
+  ) {}
 
   /** The show's answer, status, headers and body, as CouchDB would send it; `headers` are the request's own. */
   async answer(functionId: string, query: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Record<string, string> }> {
     const doc = await this.functions.current(functionId);
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
     const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
-    const outcome = await this.pool.run({
-      key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(rawPath, headers),
+    const call = { key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(query, headers), context: `${owner}/${functionId}/${doc?._rev ?? ''}` };
+    const outcome = this.lane?.run({ ...call, owner })
       // a reseller's global function: each account it runs for takes its own turn
-      account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
-    });
+      ?? await this.pool.run({ ...call, account: fairnessKey(doc, rawPath) });
     const answer = showAnswer(outcome, doc === null);
     return { status: answer.status, text: answer.body.toString(), headers: answer.headers };
   }
 
   close(): Promise<void> {
+    this.lane?.close();
     return this.pool.close();
   }
 
