@@ -30,8 +30,6 @@ export interface Config {
   engine: 'show' | 'sandbox';
   /** sandbox engine: which calls share a context (a function revision's, or none) */
   sandboxIsolation: 'function' | 'call';
-  /** sandbox engine: how long a call may run on the proxy's own thread before the worker pool takes it (0: always the pool) */
-  sandboxFastLaneMs: number;
   /** how long the proxy waits for an invocation (above the engine's own limit, which is what blames a function) */
   invokeDeadlineMs: number;
   bodyLimitBytes: number;
@@ -163,7 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accountConcurrency: integer(env, 'COUCHFN_ACCOUNT_CONCURRENCY', 2, 1, 64),
     engine: oneOf(env, 'COUCHFN_ENGINE', ['show', 'sandbox'], 'show') as Config['engine'],
     sandboxIsolation: oneOf(env, 'COUCHFN_SANDBOX_ISOLATION', ['function', 'call'], 'function') as Config['sandboxIsolation'],
-    sandboxFastLaneMs: integer(env, 'COUCHFN_SANDBOX_FAST_LANE_MS', 5, 0, 50),
     invokeDeadlineMs: integer(env, 'COUCHFN_INVOKE_TIMEOUT_MS', integer(env, 'COUCHFN_SHOW_TIMEOUT_MS', 5000, 100, 30000) + 1000, 100, 31000),
     bodyLimitBytes: integer(env, 'COUCHFN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: oneOf(env, 'COUCHFN_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -25,7 +25,6 @@ import { AutoDisabler } from '../invoke/disabler.js';
 import { EventDispatcher } from '../invoke/events.js';
 import { Invoker } from '../invoke/invoker.js';
 import { ShowEngine } from '../invoke/show-engine.js';
-import { FastLane } from '../invoke/fast-lane.js';
 import { SandboxEngine, whShow } from '../invoke/sandbox-engine.js';
 import { ShowEngine as ShowPool } from '../embedded/show-engine.js';
 import { StorageService, type PlanDoc } from '../storage/service.js';
@@ -79,9 +78,7 @@ export async function createServices(config: Config, couchUrl: string, logger: L
   const engine = config.engine === 'sandbox'
     ? new SandboxEngine(functions, new ShowPool({
       timeoutMs: config.showTimeoutMs, workers: config.showWorkers, perAccount: config.accountConcurrency, isolation: config.sandboxIsolation
-    }), whShow(readDesignDocs(compiledDesignDocs)), names.functions,
-    // a fresh context per call gains nothing on the proxy's thread
-    config.sandboxFastLaneMs > 0 && config.sandboxIsolation === 'function' ? await FastLane.open({ budgetMs: config.sandboxFastLaneMs }) : undefined)
+    }), whShow(readDesignDocs(compiledDesignDocs)), names.functions)
     : new ShowEngine(() => routing.functions(), names.functions);
   const accounts = new AccountDirectory(onMain<AccountDoc>('accounts'), system);
   const globals = new GlobalFunctions(functions, accounts, new Installations(onMain<InstallationDoc>('function_installations')));

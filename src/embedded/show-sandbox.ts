@@ -1,7 +1,6 @@
 // One QuickJS runtime (the engine CouchDB 3.4 can run) serving show calls
-// one at a time, like a couchjs process: a show worker holds one, and the
-// sandbox engine's fast lane one per account. Customer code never touches
-// Node: it sees only what is defined inside QuickJS.
+// one at a time, like a couchjs process; a show worker holds one. Customer
+// code never touches Node: it sees only what is defined inside QuickJS.
 import { performance } from 'node:perf_hooks';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';

@@ -12,7 +12,6 @@ import { fairnessKey, type ShowEngine as ShowPool } from '../embedded/show-engin
 import { showAnswer } from '../embedded/show-response.js';
 import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
-import type { FastLane } from './fast-lane.js';
 import type { Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, logLimitsHeader } from './function-logs.js';
 import { showOutcome } from './show-engine.js';
@@ -61,26 +60,23 @@ function showDoc(doc: Record<string, unknown>): string {
 }
 
 export class SandboxEngine implements FunctionEngine {
-  constructor(
-    private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string,
-    private readonly lane?: FastLane
-  ) {}
+  constructor(private readonly functions: FunctionStore, private readonly pool: ShowPool, private readonly show: ShowCode, private readonly database: string) {}
 
   /** The show's answer, status, headers and body, as CouchDB would send it; `headers` are the request's own. */
   async answer(functionId: string, query: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Record<string, string> }> {
     const doc = await this.functions.current(functionId);
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
     const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
-    const call = { key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(query, headers), context: `${owner}/${functionId}/${doc?._rev ?? ''}` };
-    const outcome = this.lane?.run({ ...call, owner })
+    const outcome = await this.pool.run({
+      key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(query, headers),
       // a reseller's global function: each account it runs for takes its own turn
-      ?? await this.pool.run({ ...call, account: fairnessKey(doc, rawPath) });
+      account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
+    });
     const answer = showAnswer(outcome, doc === null);
     return { status: answer.status, text: answer.body.toString(), headers: answer.headers };
   }
 
   close(): Promise<void> {
-    this.lane?.close();
     return this.pool.close();
   }
 

@@ -6,7 +6,6 @@ import { openConnection, type Connection } from '../../src/couch/connection.js';
 import { Routing } from '../../src/couch/routing.js';
 import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
 import { FunctionStore } from '../../src/functions/store.js';
-import { FastLane } from '../../src/invoke/fast-lane.js';
 import { SandboxEngine, whShow } from '../../src/invoke/sandbox-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
 import { callShow, type ShowAnswer, type TestCouch } from './couch.js';
@@ -24,14 +23,12 @@ function sandboxCaller(): ShowCaller {
     name: 'sandbox',
     title: (what) => `sandbox: ${what}`,
     async call(couch, id, query = '') {
-      state ??= await (async () => {
+      state ??= (() => {
         const connection = openConnection('show-caller', couch.url);
         const store = new FunctionStore(new Routing(connection), 'functions');
         // as many workers as the embedded CouchDB has, so that both meet the same load alike
         const pool = new ShowPool({ workers: 4, isolation: 'function' });
-        // and the fast lane, as the sandbox engine runs by default
-        const lane = await FastLane.open({ budgetMs: 5 });
-        return { connection, store, engine: new SandboxEngine(store, pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions', lane) };
+        return { connection, store, engine: new SandboxEngine(store, pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions') };
       })();
       // the tests write documents behind the store's back: read them fresh, as the changes feed would have it
       state.store.forget(id);

@@ -1,8 +1,7 @@
 // The sandbox engine answers exactly as CouchDB's show: a corpus of functions
 // (every template, Kazoo's sloppy habits, errors, odd results, hostile code)
-// runs on every sample call and on Kazoo-encoded edge cases through the show,
-// the sandbox's worker pool and its fast lane, and the outcomes must be the
-// same bytes.
+// runs on every sample call and on Kazoo-encoded edge cases through both, and
+// the outcomes must be the same bytes.
 import test from 'ava';
 import { readDesignDocs } from '../../src/build/designdocs.js';
 import { samples } from '../../src/catalog/samples.js';
@@ -12,7 +11,6 @@ import { Routing } from '../../src/couch/routing.js';
 import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
 import { FunctionStore } from '../../src/functions/store.js';
 import { kazooQuery, type CallValue } from '../../src/invoke/encode.js';
-import { FastLane } from '../../src/invoke/fast-lane.js';
 import { SandboxEngine, whShow } from '../../src/invoke/sandbox-engine.js';
 import { ShowEngine } from '../../src/invoke/show-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
@@ -21,7 +19,6 @@ import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers
 let couch: TestCouch;
 let connection: Connection;
 let pool: ShowPool;
-let lane: FastLane;
 const limits = { deadlineMs: 10_000, maxResultBytes: 65536, logLines: 5, logBytes: 300 };
 
 const corpus: [string, string, Record<string, unknown>?][] = [
@@ -60,10 +57,8 @@ test.before(async () => {
   couch = await deployedCouch();
   connection = openConnection('differential', couch.url);
   pool = new ShowPool({ workers: 2, timeoutMs: 1000, isolation: 'function' });
-  lane = await FastLane.open({ budgetMs: 5 });
 });
 test.after.always(async () => {
-  lane?.close();
   await pool?.close();
   await connection?.close();
   await couch?.stop();
@@ -72,7 +67,6 @@ test.after.always(async () => {
 test('every function on every call: the sandbox answers the bytes the show answers', async (t) => {
   const show = new ShowEngine(() => connection, 'functions');
   const sandbox = new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
-  const fast = new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions', lane);
   const account = unique('acct');
   let compared = 0;
   for (const [what, code, fields] of corpus) {
@@ -80,15 +74,13 @@ test('every function on every call: the sandbox answers the bytes the show answe
     const loops = what === 'an endless loop';
     for (const [name, call] of loops ? calls.slice(0, 1) : calls) {
       const query = typeof call === 'string' ? call : kazooQuery(call);
-      const [viaShow, viaSandbox, viaLane] = [await show.run(id, query, limits), await sandbox.run(id, query, limits), await fast.run(id, query, limits)];
+      const [viaShow, viaSandbox] = [await show.run(id, query, limits), await sandbox.run(id, query, limits)];
       if (loops) {
         // each engine's own time limit stops it; only the words of the reason differ
         t.is(viaSandbox.kind, viaShow.kind, what);
-        t.is(viaLane.kind, viaShow.kind, what);
         continue;
       }
       t.is(JSON.stringify(viaSandbox), JSON.stringify(viaShow), `${what} on ${name}`);
-      t.is(JSON.stringify(viaLane), JSON.stringify(viaShow), `${what} on ${name}, fast lane`);
       compared++;
     }
   }

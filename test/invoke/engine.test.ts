@@ -1,6 +1,5 @@
 // Every function engine must pass this suite: the CouchDB show (on whichever
-// CouchDB the tests run on) and the proxy's sandbox, in both isolations and
-// with its fast lane; a
+// CouchDB the tests run on) and the proxy's sandbox, in both isolations; a
 // new engine joins ENGINES and must pass it unchanged.
 import test from 'ava';
 import { openConnection, type Connection } from '../../src/couch/connection.js';
@@ -12,7 +11,6 @@ import { Routing } from '../../src/couch/routing.js';
 import { ShowEngine as ShowPool, type ShowEngineOptions } from '../../src/embedded/show-engine.js';
 import type { Isolation } from '../../src/embedded/show-protocol.js';
 import { FunctionStore } from '../../src/functions/store.js';
-import { FastLane } from '../../src/invoke/fast-lane.js';
 import { SandboxEngine, whShow } from '../../src/invoke/sandbox-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
 import { deployedCouch, storeFunction, unique, type TestCouch } from '../helpers/couch.js';
@@ -23,28 +21,23 @@ const account = unique('acct');
 const limits = { deadlineMs: 10_000, maxResultBytes: 4096, logLines: 50, logBytes: 4096 };
 
 const pools: ShowPool[] = [];
-function sandbox(isolation: Isolation, options: ShowEngineOptions = {}, fast?: FastLane): SandboxEngine {
+function sandbox(isolation: Isolation, options: ShowEngineOptions = {}): SandboxEngine {
   const pool = new ShowPool({ workers: 2, isolation, timeoutMs: 2000, ...options });
   pools.push(pool);
-  return new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions', fast);
+  return new SandboxEngine(new FunctionStore(new Routing(connection), 'functions'), pool, whShow(readDesignDocs(compiledDesignDocs)), 'functions');
 }
-// the sandbox's default: calls run on the proxy's thread first
-let lane: FastLane;
 
 const ENGINES: [string, () => FunctionEngine][] = [
   ['show', () => new ShowEngine(() => connection, 'functions')],
   ['sandbox, a context per function', () => sandbox('function')],
-  ["sandbox, on the proxy's thread first (fast lane)", () => sandbox('function', {}, lane)],
   ['sandbox, a context per call', () => sandbox('call')]
 ];
 
 test.before(async () => {
   couch = await deployedCouch();
   connection = openConnection('engine-suite', couch.url);
-  lane = await FastLane.open({ budgetMs: 5 });
 });
 test.after.always(async () => {
-  lane?.close();
   await Promise.all(pools.map((pool) => pool.close()));
   await connection?.close();
   await couch?.stop();

@@ -1,5 +1,4 @@
-// The hostile-tenant suite on the proxy's sandbox engine as it runs by default:
-// a context per function revision, calls on the proxy's thread first (the fast lane).
+// The hostile-tenant suite on the proxy's sandbox engine, a context per function revision.
 import { tenantSuite } from './tenant-suite.js';
 
 tenantSuite({ COUCHFN_ENGINE: 'sandbox' });

@@ -32,7 +32,6 @@ test('an empty environment starts with the documented defaults', (t) => {
     accountConcurrency: 2,
     engine: 'show',
     sandboxIsolation: 'function',
-    sandboxFastLaneMs: 5,
     invokeDeadlineMs: 6000,
     bodyLimitBytes: 1024 * 1024,
     logLevel: 'info',
@@ -125,9 +124,6 @@ test('the engine is show or sandbox, and the sandbox isolates per function or pe
   t.like(loadConfig({ COUCHFN_ENGINE: 'sandbox', COUCHFN_SANDBOX_ISOLATION: 'call' }), { engine: 'sandbox', sandboxIsolation: 'call' });
   t.is(refusal({ COUCHFN_ENGINE: 'v8' }), 'COUCHFN_ENGINE must be one of show, sandbox, not "v8"');
   t.is(refusal({ COUCHFN_SANDBOX_ISOLATION: 'none' }), 'COUCHFN_SANDBOX_ISOLATION must be one of function, call, not "none"');
-  t.is(loadConfig({}).sandboxFastLaneMs, 5);
-  t.is(loadConfig({ COUCHFN_SANDBOX_FAST_LANE_MS: '0' }).sandboxFastLaneMs, 0);
-  t.is(refusal({ COUCHFN_SANDBOX_FAST_LANE_MS: '51' }), 'COUCHFN_SANDBOX_FAST_LANE_MS must be a whole number from 0 to 50, not "51"');
 });
 
 // Every integer setting: the range its error message states is the range it accepts.
