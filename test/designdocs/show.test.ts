@@ -125,4 +125,18 @@ for (const via of callers) {
       t.is(body.error, 'invalid_callflow');
     });
   }
+  // the reason says where in the result the value JSON cannot carry is
+  for (const [result, reason] of [
+    ["{module: 'tts', data: {list: ['a', {n: 0 / 0}]}}", 'callflow.data.list[1].n is NaN, which JSON cannot carry'],
+    ["{module: 'tts', data: {f: function () {}}}", 'callflow.data.f is a function: a callflow holds only JSON data'],
+    ["(function () { var d = {}; d.again = [d]; return {module: 'tts', data: d}; })()", 'callflow.data.again[0] refers back to itself: a callflow cannot be cyclic'],
+    ['1 / 0', 'callflow is Infinity, which JSON cannot carry']
+  ]) {
+    test(via.title(`a result that JSON cannot carry is refused, naming where: ${reason}`), async (t) => {
+      const id = await storeFunction(couch, account, { function_js: `return ${result};` });
+      const { status, body } = await via.call(couch, id);
+      t.is(status, 500);
+      t.deepEqual(body, { error: 'invalid_callflow', reason });
+    });
+  }
 }
