@@ -11,11 +11,13 @@
 //
 // A free worker takes up to MAX_BATCH waiting calls of the account whose turn
 // it is in one message and runs them one after the other, each with its own
-// time limit, answering each as it ends: under load a call costs the event
-// loop a fraction of a hand-over instead of a whole one. Only that account's
-// own calls wait behind each other; the others keep their turns and workers.
+// time limit, answering each as it ends (those ending within a millisecond of
+// each other in one message): under load a call costs the event loop a
+// fraction of a hand-over each way instead of a whole one. Only that
+// account's own calls wait behind each other; the others keep their turns and
+// workers.
 import { Worker } from 'node:worker_threads';
-import type { Isolation, ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
+import type { Isolation, ShowJob, ShowOutcome, ShowWorkerOptions, WorkerMessage } from './show-protocol.js';
 
 export interface ShowEngineOptions {
   workers?: number;
@@ -155,37 +157,40 @@ export class ShowEngine {
   private spawn(): Slot {
     const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: this.workerOptions });
     const slot: Slot = { worker, ready: false, sent: [], known: new Set() };
-    worker.on('message', (message: { ready: true } | { id: number; outcome: ShowOutcome }) => {
+    worker.on('message', (message: WorkerMessage) => {
       if ('ready' in message) {
         slot.ready = true;
         this.dispatch();
         return;
       }
-      const { id, outcome } = message;
-      const at = slot.sent.findIndex((pending) => pending.job.id === id);
-      if (at < 0) return;
-      const pending = slot.sent[at];
-      if (!outcome.ok && outcome.failure === 'resend') {
-        // the worker let that show's source go: send the call again, with it
-        slot.worker.postMessage([pending.job]);
-        return;
-      }
-      slot.sent.splice(at, 1);
-      pending.resolve(outcome);
-      // the WebAssembly heap of a runtime that crashed or ran out of memory
-      // may be broken or huge: the whole worker goes, not only the runtime
-      if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, null);
-      else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
-      else {
-        this.release(slot);
-        this.dispatch();
-      }
+      for (const { id, outcome } of message.answers) this.answered(slot, id, outcome);
     });
     worker.on('error', (err) => this.replace(slot, { ok: false, failure: 'crashed', message: `show worker failed: ${err.message}` }));
     // a worker that exits without an error (e.g. aborted) is replaced at once, not at its watchdog
     worker.on('exit', () => { if (this.slots.includes(slot)) this.replace(slot, { ok: false, failure: 'crashed', message: 'show worker exited' }); });
     worker.unref();
     return slot;
+  }
+
+  private answered(slot: Slot, id: number, outcome: ShowOutcome): void {
+    const at = slot.sent.findIndex((pending) => pending.job.id === id);
+    if (at < 0) return;
+    const pending = slot.sent[at];
+    if (!outcome.ok && outcome.failure === 'resend') {
+      // the worker let that show's source go: send the call again, with it
+      slot.worker.postMessage([pending.job]);
+      return;
+    }
+    slot.sent.splice(at, 1);
+    pending.resolve(outcome);
+    // the WebAssembly heap of a runtime that crashed or ran out of memory
+    // may be broken or huge: the whole worker goes, not only the runtime
+    if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, null);
+    else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
+    else {
+      this.release(slot);
+      this.dispatch();
+    }
   }
 
   private dispatch(): void {
@@ -216,7 +221,8 @@ export class ShowEngine {
     return taken;
   }
 
-  /** Each call gets its time limit in the interpreter, and the grace, from when the one before it ended. */
+  /** Each call gets its time limit in the interpreter, and the grace, from
+   * the worker's last answer (at most a millisecond after the call before it ended). */
   private arm(slot: Slot): void {
     clearTimeout(slot.watchdog);
     slot.watchdog = setTimeout(() => this.replace(slot, { ok: false, failure: 'timeout', message: 'OS process timed out.' }), this.timeoutMs + WATCHDOG_GRACE_MS);

@@ -27,3 +27,9 @@ export type ShowOutcome =
 export type Isolation = 'shared' | 'function' | 'call';
 
 export interface ShowWorkerOptions { memoryLimitBytes: number; allowEval: boolean; isolation?: Isolation }
+
+/** A call's answer, by the job's id. */
+export interface ShowAnswer { id: number; outcome: ShowOutcome }
+
+/** From a worker: it has started, or answers to calls it ran (a batch's, together when they end close together). */
+export type WorkerMessage = { ready: true } | { answers: ShowAnswer[] };

@@ -75,6 +75,8 @@ const BLOCK_EVAL = `(function () {
 interface Box { vm: QuickJSContext; invoker: QuickJSHandle; parseDoc: QuickJSHandle; shows: Map<string, QuickJSHandle>; doc?: { text: string; handle: QuickJSHandle } }
 
 export interface SandboxOptions extends ShowWorkerOptions {
+  /** called now and then while a call runs (from QuickJS's interrupt check) */
+  onTick?: () => void;
   /** contexts kept in `function` isolation, least recently used out first: each takes about 200 KB of the memory limit */
   maxContexts?: number;
 }
@@ -150,7 +152,8 @@ export class ShowSandbox {
     const runtime = this.quickjs.newRuntime();
     runtime.setMemoryLimit(this.options.memoryLimitBytes);
     runtime.setMaxStackSize(STACK_BYTES);
-    runtime.setInterruptHandler(() => performance.now() > this.deadline);
+    const tick = this.options.onTick;
+    runtime.setInterruptHandler(tick ? () => { tick(); return performance.now() > this.deadline; } : () => performance.now() > this.deadline);
     return runtime;
   }
 

@@ -1,22 +1,45 @@
 // One show worker: a QuickJS sandbox (show-sandbox.ts) in its own thread,
 // serving show requests one at a time, like a couchjs process.
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getQuickJS } from 'quickjs-emscripten';
-import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
+import type { ShowAnswer, ShowJob, ShowOutcome, ShowWorkerOptions, WorkerMessage } from './show-protocol.js';
 import { ShowSandbox } from './show-sandbox.js';
 
-const sandbox = new ShowSandbox(await getQuickJS(), workerData as ShowWorkerOptions);
+// Answers wait to go together for at most this long: one message for a
+// batch that ends quickly costs the engine's thread a third less per call
+// than one per call, and none waits behind a slow call (see tick).
+const GATHER_MS = 1;
+let answered: ShowAnswer[] = [];
+let since = 0;
+
+function send(): void {
+  if (answered.length === 0) return;
+  const message: WorkerMessage = { answers: answered };
+  answered = [];
+  parentPort!.postMessage(message);
+}
+
+// while a call runs: answers that have waited long enough go now
+function tick(): void {
+  if (answered.length > 0 && performance.now() - since > GATHER_MS) send();
+}
+
+const sandbox = new ShowSandbox(await getQuickJS(), { ...(workerData as ShowWorkerOptions), onTick: tick });
 
 // show sources by key: the engine sends each only once to a worker
 const sources = new Map<string, string>();
 
-// A batch of one account's calls, run and answered one by one.
+// A batch of one account's calls, run one by one, their answers sent as they
+// end or, when they end close together, together.
 parentPort!.on('message', (jobs: ShowJob[]) => {
   for (const job of jobs) {
+    tick();
     const outcome = answer(job);
     // the engine replaces this worker and sends the rest elsewhere
     if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) break;
   }
+  send();
 });
 
 function answer(job: ShowJob): ShowOutcome {
@@ -26,10 +49,11 @@ function answer(job: ShowJob): ShowOutcome {
     sources.set(job.key, job.source);
   }
   const outcome = sandbox.call(job, sources.get(job.key));
-  parentPort!.postMessage({ id: job.id, outcome });
+  if (answered.length === 0) since = performance.now();
+  answered.push({ id: job.id, outcome });
   return outcome;
 }
 
 // Ready: only now does the engine send calls, so that a worker's start, slow
 // on a busy machine, never counts against a call's time limit.
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true } satisfies WorkerMessage);

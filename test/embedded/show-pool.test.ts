@@ -1,5 +1,6 @@
 // The show workers' pool: a free worker takes several waiting calls of one
-// account at once; each still gets its own time limit, answers as its own,
+// account at once; each still gets its own time limit, answers as its own
+// (calls that end close together in one message, none held by a slow one),
 // and a worker that ends mid-batch hands back the calls it had not run.
 import test from 'ava';
 import { ShowEngine as ShowPool } from '../../src/embedded/show-engine.js';
@@ -33,6 +34,24 @@ test('calls run in one batch each get their own time limit and their own answer'
   t.deepEqual(first, answered('first'));
   t.like(loops, { ok: false, failure: 'timeout' });
   t.deepEqual(rest, [answered('a'), answered('b'), answered('c')], 'the calls after it ran in full, unharmed');
+});
+
+test('a call answered in a batch does not wait for a slow call after it to end', async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 3000 });
+  t.teardown(() => pool.close());
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
+  // `first` holds the worker; `a` and the loop then go as one batch
+  let loopEnded = false;
+  const first = call(pool, 'first');
+  const a = call(pool, 'a').then(async (outcome) => {
+    // a moment later: had `a` waited for the loop, the loop would have ended with it
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { outcome, loopEnded };
+  });
+  const loops = call(pool, 'loops', 'loop').finally(() => { loopEnded = true; });
+  t.deepEqual(await first, answered('first'));
+  t.deepEqual(await a, { outcome: answered('a'), loopEnded: false }, '`a` was answered while the loop still ran');
+  t.like(await loops, { ok: false, failure: 'timeout' });
 });
 
 test('a worker that runs out of memory mid-batch is replaced, and the calls it had not run are answered by its successor', async (t) => {
