@@ -17,7 +17,7 @@
 // account's own calls wait behind each other; the others keep their turns and
 // workers.
 import { Worker } from 'node:worker_threads';
-import type { Isolation, ShowJob, ShowOutcome, ShowWorkerOptions, WorkerMessage } from './show-protocol.js';
+import { ENDS_WORKER, type Isolation, type ShowJob, type ShowOutcome, type ShowWorkerOptions, type WorkerMessage } from './show-protocol.js';
 
 export interface ShowEngineOptions {
   workers?: number;
@@ -48,6 +48,8 @@ interface Slot {
   watchdog?: NodeJS.Timeout;
   /** show keys whose source the worker has */
   known: Set<string>;
+  /** shared with the worker: the id of the job it is in, negative while it sets it up, 0 between jobs */
+  running: Int32Array;
 }
 
 /** Whose turn a call takes: the function's account; for a reseller's global
@@ -155,8 +157,9 @@ export class ShowEngine {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: this.workerOptions });
-    const slot: Slot = { worker, ready: false, sent: [], known: new Set() };
+    const running = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL('./show-worker.js', import.meta.url), { workerData: { ...this.workerOptions, running } });
+    const slot: Slot = { worker, ready: false, sent: [], known: new Set(), running };
     worker.on('message', (message: WorkerMessage) => {
       if ('ready' in message) {
         slot.ready = true;
@@ -185,7 +188,7 @@ export class ShowEngine {
     pending.resolve(outcome);
     // the WebAssembly heap of a runtime that crashed or ran out of memory
     // may be broken or huge: the whole worker goes, not only the runtime
-    if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) this.replace(slot, null);
+    if (!outcome.ok && ENDS_WORKER.has(outcome.failure)) this.replace(slot, null);
     else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
     else {
       this.release(slot);
@@ -222,7 +225,9 @@ export class ShowEngine {
   }
 
   /** Each call gets its time limit in the interpreter, and the grace, from
-   * the worker's last answer (at most a millisecond after the call before it ended). */
+   * the worker's last answer. A call that answers late (its answer sent
+   * with a later one's) only gives the next more time: the one the worker
+   * is in when the watchdog fires is the one blamed (`running`). */
   private arm(slot: Slot): void {
     clearTimeout(slot.watchdog);
     slot.watchdog = setTimeout(() => this.replace(slot, { ok: false, failure: 'timeout', message: 'OS process timed out.' }), this.timeoutMs + WATCHDOG_GRACE_MS);
@@ -246,16 +251,23 @@ export class ShowEngine {
     }
   }
 
-  /** Ends the worker: the call it was running gets `failure` (none: it had
-   * answered already); the calls behind it never ran, and wait again. */
+  /** Ends the worker: the call it was in gets `failure` (none: it had
+   * answered already), or `setup` if the sandbox was still getting it ready;
+   * the others (not run yet, or run but not answered) wait again. */
   private async retire(slot: Slot, failure: ShowOutcome | null): Promise<void> {
     const calls = slot.sent;
     slot.sent = [];
     this.release(slot);
-    const running = failure ? calls.shift() : undefined;
-    if (running) running.resolve(failure!);
     if (failure && !failure.ok && failure.failure === 'closed') for (const pending of calls) pending.resolve(failure);
-    else this.requeue(calls);
+    else {
+      const at = failure ? Atomics.load(slot.running, 0) : 0;
+      const running = at === 0 ? -1 : calls.findIndex((pending) => pending.job.id === Math.abs(at));
+      if (running >= 0) {
+        const [call] = calls.splice(running, 1);
+        call.resolve(at > 0 ? failure! : { ok: false, failure: 'setup', message: 'the sandbox could not get the call ready in time' });
+      }
+      this.requeue(calls);
+    }
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     await slot.worker.terminate();

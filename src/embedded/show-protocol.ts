@@ -15,8 +15,9 @@ export interface ShowJob {
 }
 
 /** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping;
+ * setup: the sandbox could not get the call ready (a context, the show, the doc), never the function's fault;
  * resend: the worker no longer has the show's source (between engine and worker only) */
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'resend';
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
 export type ShowOutcome =
@@ -26,10 +27,20 @@ export type ShowOutcome =
 /** Which calls share a QuickJS context: all (as one couchjs process), those of one function revision, or none. */
 export type Isolation = 'shared' | 'function' | 'call';
 
-export interface ShowWorkerOptions { memoryLimitBytes: number; allowEval: boolean; isolation?: Isolation }
+export interface ShowWorkerOptions {
+  memoryLimitBytes: number;
+  allowEval: boolean;
+  isolation?: Isolation;
+  /** shared with the engine: the id of the job the worker is in, negative while it sets it up, 0 between jobs */
+  running?: Int32Array;
+}
 
 /** A call's answer, by the job's id. */
 export interface ShowAnswer { id: number; outcome: ShowOutcome }
 
 /** From a worker: it has started, or answers to calls it ran (a batch's, together when they end close together). */
 export type WorkerMessage = { ready: true } | { answers: ShowAnswer[] };
+
+/** Failures after which a worker's WebAssembly heap may be broken or huge:
+ * the worker stops there and the engine replaces it. */
+export const ENDS_WORKER: ReadonlySet<ShowFailure> = new Set(['crashed', 'memory', 'setup']);

@@ -9,7 +9,7 @@ const STACK_BYTES = 1024 * 1024;
 // how long building a context, compiling the show or parsing a doc may take
 const SETUP_MS = 10_000;
 // the req of a show's first run, which has no document
-const WARM_REQ = JSON.stringify({ headers: {}, uuid: '', peer: '', raw_path: '' });
+const WARM_REQ = '{}';
 
 // Called with the compiled show, the doc (parsed by PARSE_DOC) and req as
 // JSON text. Built before any show runs, so it holds the real JSON functions
@@ -77,9 +77,13 @@ interface Box { vm: QuickJSContext; invoker: QuickJSHandle; parseDoc: QuickJSHan
 export interface SandboxOptions extends ShowWorkerOptions {
   /** called now and then while a call runs (from QuickJS's interrupt check) */
   onTick?: () => void;
-  /** contexts kept in `function` isolation, least recently used out first: each takes about 200 KB of the memory limit */
-  maxContexts?: number;
+  /** called when a call's setup is done and the show itself starts */
+  onCallStart?: () => void;
 }
+
+// contexts kept in `function` isolation, least recently used out first: each
+// takes about 200 KB of the memory limit
+const MAX_CONTEXTS = 100;
 
 function evalOrThrow(vm: QuickJSContext, code: string): QuickJSHandle {
   return vm.unwrapResult(vm.evalCode(code));
@@ -132,7 +136,7 @@ export class ShowSandbox {
   }
 
   // What CouchDB does when it kills a couchjs process: nothing of it survives.
-  close(): void {
+  private close(): void {
     this.revisions.clear();
     const runtime = this.runtime;
     if (!runtime) return;
@@ -184,7 +188,7 @@ export class ShowSandbox {
       this.contexts.set(job.context, known);
       return known;
     }
-    if (this.contexts.size >= (this.options.maxContexts ?? 100)) {
+    if (this.contexts.size >= MAX_CONTEXTS) {
       const [oldest, evicted] = this.contexts.entries().next().value as [string, Box];
       this.contexts.delete(oldest);
       dispose(evicted);
@@ -215,21 +219,35 @@ export class ShowSandbox {
     return { ok: false, failure: 'render_error', message };
   }
 
+  /** A failure before the show was called: the code's own error keeps its
+   * kind (`render_error` becomes `as`); running out of time or memory there
+   * is the sandbox's (`setup`), never the function's. */
+  private setupFailure(outcome: ShowOutcome, as: 'compilation_error' | 'setup'): ShowOutcome {
+    if (outcome.ok) return outcome;
+    if (outcome.failure === 'render_error') return { ...outcome, failure: as };
+    return { ok: false, failure: 'setup', message: `the sandbox could not get the call ready: ${outcome.message}` };
+  }
+
   private compiled(box: Box, job: ShowJob, source: string | undefined): QuickJSHandle | ShowOutcome {
     const known = box.shows.get(job.key);
     if (known) return known;
     if (source === undefined) return { ok: false, failure: 'resend', message: `show ${job.key} is not known here` };
     const result = box.vm.evalCode(`(${source})`, job.key);
-    if (result.error) return { ...this.failureOf(box.vm, result.error), failure: 'compilation_error' } as ShowOutcome;
+    if (result.error) return this.setupFailure(this.failureOf(box.vm, result.error), 'compilation_error');
     box.shows.set(job.key, result.value);
     // A first run with no document (as CouchDB runs a show for a missing
     // one) does wh's first work, locking the realm down, and runs no
     // customer code: it is the sandbox's setup, not part of a call's time.
-    // A show that cannot answer it simply starts cold.
+    // A show that throws on it simply starts cold; one that runs out of
+    // time or memory leaves a runtime no call should meet.
     const req = box.vm.newString(WARM_REQ);
     const warm = box.vm.callFunction(box.invoker, box.vm.undefined, result.value, box.vm.null, req);
     req.dispose();
-    (warm.error ?? warm.value).dispose();
+    if (!warm.error) warm.value.dispose();
+    else {
+      const failure = this.failureOf(box.vm, warm.error);
+      if (!failure.ok && failure.failure !== 'render_error') return this.setupFailure(failure, 'setup');
+    }
     return result.value;
   }
 
@@ -248,8 +266,9 @@ export class ShowSandbox {
     const show = this.compiled(box, job, source);
     if ('ok' in show) return show;
     const doc = this.parsedDoc(box, job.doc);
-    if ('ok' in doc) return doc;
+    if ('ok' in doc) return this.setupFailure(doc, 'setup');
     const req = box.vm.newString(job.req);
+    this.options.onCallStart?.();
     this.deadline = performance.now() + job.timeoutMs;
     try {
       const result = box.vm.callFunction(box.invoker, box.vm.undefined, show, doc, req);

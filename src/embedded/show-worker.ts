@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getQuickJS } from 'quickjs-emscripten';
-import type { ShowAnswer, ShowJob, ShowOutcome, ShowWorkerOptions, WorkerMessage } from './show-protocol.js';
+import { ENDS_WORKER, type ShowAnswer, type ShowJob, type ShowOutcome, type ShowWorkerOptions, type WorkerMessage } from './show-protocol.js';
 import { ShowSandbox } from './show-sandbox.js';
 
 // Answers wait to go together for at most this long: one message for a
@@ -25,7 +25,13 @@ function tick(): void {
   if (answered.length > 0 && performance.now() - since > GATHER_MS) send();
 }
 
-const sandbox = new ShowSandbox(await getQuickJS(), { ...(workerData as ShowWorkerOptions), onTick: tick });
+const options = workerData as ShowWorkerOptions;
+// which job the worker is in, for the engine if it must stop the worker:
+// negative while the sandbox sets it up, so that a stall there blames no one
+const running = options.running ?? new Int32Array(1);
+let current = 0;
+
+const sandbox = new ShowSandbox(await getQuickJS(), { ...options, onTick: tick, onCallStart: () => Atomics.store(running, 0, current) });
 
 // show sources by key: the engine sends each only once to a worker
 const sources = new Map<string, string>();
@@ -37,7 +43,7 @@ parentPort!.on('message', (jobs: ShowJob[]) => {
     tick();
     const outcome = answer(job);
     // the engine replaces this worker and sends the rest elsewhere
-    if (!outcome.ok && (outcome.failure === 'crashed' || outcome.failure === 'memory')) break;
+    if (!outcome.ok && ENDS_WORKER.has(outcome.failure)) break;
   }
   send();
 });
@@ -48,7 +54,10 @@ function answer(job: ShowJob): ShowOutcome {
     if (sources.size >= 8) sources.delete(sources.keys().next().value!);
     sources.set(job.key, job.source);
   }
+  current = job.id;
+  Atomics.store(running, 0, -job.id);
   const outcome = sandbox.call(job, sources.get(job.key));
+  Atomics.store(running, 0, 0);
   if (answered.length === 0) since = performance.now();
   answered.push({ id: job.id, outcome });
   return outcome;

@@ -30,17 +30,22 @@ export function whShow(designDocs: BuiltDesignDoc[]): ShowCode {
  * rest of what CouchDB builds (the parsed query, path, userCtx...) is never
  * read, and parsing it in QuickJS cost more than the function's own run;
  * test/invoke/show-req.test.ts fails if the show starts reading another.
- * `couchfn_call` is the sandbox's own: the call, decoded here. */
+ * `couchfn_call`, which CouchDB never sets, is the sandbox's own: the call,
+ * decoded already, in place of `raw_path`. */
 export const SHOW_REQ_FIELDS = ['headers', 'uuid', 'peer', 'raw_path', 'couchfn_call'];
 
-/** Those fields, with the values CouchDB would give them, and the call
- * decoded in Node by the show's own decoder (lib/call, the same module): in
- * QuickJS, decoding Kazoo's query cost as much as the rest of the show. */
-function showReq(query: string, headers: Record<string, string>): string {
-  return JSON.stringify({
-    headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1',
-    couchfn_call: decodeCall(`?${query}`)
-  });
+/** What the sandbox sends of those: the values CouchDB would give them, and
+ * the call decoded in Node by the show's own decoder (lib/call, the same
+ * module): in QuickJS, decoding Kazoo's query cost as much as the rest of
+ * the show. A call nested deeper than JSON.stringify goes in Node (some
+ * thousands of levels) is left to the show to decode, as on CouchDB. */
+function showReq(rawPath: string, headers: Record<string, string>): string {
+  const req = { headers: { Accept: 'application/json', Host: 'couchdb', ...headers }, uuid: randomUUID().replace(/-/g, ''), peer: '127.0.0.1' };
+  try {
+    return JSON.stringify({ ...req, couchfn_call: decodeCall(rawPath) });
+  } catch {
+    return JSON.stringify({ ...req, raw_path: rawPath });
+  }
 }
 
 /** The fields of a function document that the wh show reads. A worker keeps
@@ -68,7 +73,7 @@ export class SandboxEngine implements FunctionEngine {
     const rawPath = `/${encodeURIComponent(this.database)}/_design/functions/_show/wh/${encodeURIComponent(functionId)}${query ? `?${query}` : ''}`;
     const owner = typeof doc?.pvt_account_id === 'string' ? doc.pvt_account_id : '';
     const outcome = await this.pool.run({
-      key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(query, headers),
+      key: this.show.key, source: this.show.source, doc: doc && showDoc(doc), req: showReq(rawPath, headers),
       // a reseller's global function: each account it runs for takes its own turn
       account: fairnessKey(doc, rawPath), context: `${owner}/${functionId}/${doc?._rev ?? ''}`
     });

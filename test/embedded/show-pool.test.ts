@@ -12,6 +12,8 @@ const SHOW = {
   source: `function (doc, req) {
     if (doc.mode === 'loop') while (true) {}
     if (doc.mode === 'fill') { var all = []; while (true) all.push({ n: all.length, s: 'x' + all.length }); }
+    // seconds inside one native call, where QuickJS never checks its interrupt
+    if (doc.mode === 'stall') new Array(3e8).join('');
     return { code: 200, json: { id: doc._id } };
   }`
 };
@@ -52,6 +54,19 @@ test('a call answered in a batch does not wait for a slow call after it to end',
   t.deepEqual(await first, answered('first'));
   t.deepEqual(await a, { outcome: answered('a'), loopEnded: false }, '`a` was answered while the loop still ran');
   t.like(await loops, { ok: false, failure: 'timeout' });
+});
+
+test('a worker stopped by its watchdog mid-batch blames the call it was in, not one it had finished', async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 500 });
+  t.teardown(() => pool.close());
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
+  // `a` ends just before the stall, which the interpreter cannot interrupt:
+  // its answer is still in the worker when the watchdog stops it
+  const [first, a, stalls, b] = await Promise.all([call(pool, 'first'), call(pool, 'a'), call(pool, 'stalls', 'stall'), call(pool, 'b')]);
+  t.deepEqual(first, answered('first'));
+  t.deepEqual(a, answered('a'), 'run again by the next worker, never blamed');
+  t.like(stalls, { ok: false, failure: 'timeout' });
+  t.deepEqual(b, answered('b'));
 });
 
 test('a worker that runs out of memory mid-batch is replaced, and the calls it had not run are answered by its successor', async (t) => {

@@ -112,3 +112,15 @@ test('fields an account adds to its functions cannot use up the memory another a
   t.is(outcome.kind, 'success', outcome.reason);
   t.deepEqual(JSON.parse(outcome.callflow!), { module: 'tts', data: { text: 'kept 20000' } });
 });
+
+// A call nested deeper than Node's JSON.stringify goes (thousands of levels,
+// as a raw Pivot form can send) is decoded by the show, as on CouchDB: it
+// runs, rather than failing in the proxy.
+test('the sandbox runs a call nested thousands of levels deep', async (t) => {
+  const id = await storeFunction(couch, account, {
+    function_js: "var depth = 0, node = call.a; while (typeof node === 'object') { node = node.x; depth++; } return {module: 'tts', data: {text: 'depth ' + depth}};"
+  });
+  const outcome = await sandbox('function').run(id, `a${'[x]'.repeat(8000)}=1`, limits);
+  t.is(outcome.kind, 'success', outcome.reason);
+  t.deepEqual(JSON.parse(outcome.callflow!), { module: 'tts', data: { text: 'depth 8000' } });
+});

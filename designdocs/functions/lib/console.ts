@@ -53,10 +53,10 @@ export function logLimits(headers: unknown): LogLimits {
   if (value === lastValue) return lastLimits;
   var lines = /(?:^|;)\s*lines=(\d+)/.exec(value);
   var bytes = /(?:^|;)\s*bytes=(\d+)/.exec(value);
-  lastLimits = {
+  lastLimits = freeze({
     lines: clamp(lines ? lines[1] : undefined, DEFAULT_LIMITS.lines, MAX_LINES),
     bytes: clamp(bytes ? bytes[1] : undefined, DEFAULT_LIMITS.bytes, MAX_BYTES)
-  };
+  });
   lastValue = value;
   return lastLimits;
 }

@@ -5,7 +5,7 @@
 import { decodeCall } from '../lib/call';
 import { callflowProblem } from '../lib/callflow';
 import { logLimits, openCapture, type LogHeader } from '../lib/console';
-import { FunctionCtor, regExpExec, StringCtor } from '../lib/intrinsics';
+import { FunctionCtor, hasOwn, regExpExec, StringCtor } from '../lib/intrinsics';
 import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown';
 import { plainResult } from '../lib/plain';
 import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
@@ -92,7 +92,7 @@ function withVersion(response: ShowResponse, doc: any): ShowResponse {
 // already decoded by this same lib/call in the proxy (a field CouchDB itself
 // never sets, so a client cannot either).
 function callOf(req: any): unknown {
-  var decoded = req.couchfn_call;
+  var decoded = hasOwn(req, 'couchfn_call') ? req.couchfn_call : undefined;
   if (typeof decoded === 'object' && decoded !== null) return decoded;
   return decodeCall(typeof req.raw_path === 'string' ? req.raw_path : '');
 }
