@@ -69,6 +69,16 @@ test('a worker stopped by its watchdog mid-batch blames the call it was in, not 
   t.deepEqual(b, answered('b'));
 });
 
+test("a worker stopped while the sandbox sets a call up answers 'setup', blaming no function", async (t) => {
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 500 });
+  t.teardown(() => pool.close());
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
+  // a show whose first run, with no document (the sandbox's warm-up), never ends
+  const stuck = { key: '_design/stuck/1/mode', source: 'function (doc, req) { if (!doc) while (true) {} return { code: 200, json: {} }; }' };
+  const outcome = await pool.run({ ...stuck, doc: JSON.stringify({ _id: 'f' }), req: '{}', account: 'acct' });
+  t.like(outcome, { ok: false, failure: 'setup' });
+});
+
 test('a worker that runs out of memory mid-batch is replaced, and the calls it had not run are answered by its successor', async (t) => {
   const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 5000, memoryLimitBytes: 8 * 1024 * 1024 });
   t.teardown(() => pool.close());
