@@ -156,14 +156,16 @@ export class ShowSandbox {
     const runtime = this.quickjs.newRuntime();
     runtime.setMemoryLimit(this.options.memoryLimitBytes);
     runtime.setMaxStackSize(STACK_BYTES);
-    const tick = this.options.onTick;
-    runtime.setInterruptHandler(tick ? () => { tick(); return performance.now() > this.deadline; } : () => performance.now() > this.deadline);
+    const tick = this.options.onTick ?? (() => undefined);
+    runtime.setInterruptHandler(() => {
+      tick();
+      return performance.now() > this.deadline;
+    });
     return runtime;
   }
 
   private newBox(runtime: QuickJSRuntime): Box {
     const vm = runtime.newContext();
-    this.deadline = performance.now() + SETUP_MS;
     evalOrThrow(vm, COUCH_GLOBALS).dispose();
     evalOrThrow(vm, COUCH_REALM).dispose();
     const invoker = evalOrThrow(vm, INVOKER);
@@ -259,10 +261,11 @@ export class ShowSandbox {
     if (this.revisions.has(ddocId) && this.revisions.get(ddocId) !== rev) this.close();
     const runtime = (this.runtime ??= this.open());
     this.revisions.set(ddocId, rev);
-    const box = this.boxFor(runtime, job);
-    // compiling the show and parsing the doc are the sandbox's work, not the
-    // function's: the call's limit starts when the show is called
+    // building a context, compiling the show and parsing the doc are the
+    // sandbox's work, not the function's: the call's limit starts when the
+    // show is called
     this.deadline = performance.now() + SETUP_MS;
+    const box = this.boxFor(runtime, job);
     const show = this.compiled(box, job, source);
     if ('ok' in show) return show;
     const doc = this.parsedDoc(box, job.doc);
