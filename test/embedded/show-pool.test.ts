@@ -13,7 +13,7 @@ const SHOW = {
     if (doc.mode === 'loop') while (true) {}
     if (doc.mode === 'fill') { var all = []; while (true) all.push({ n: all.length, s: 'x' + all.length }); }
     // seconds inside one native call, where QuickJS never checks its interrupt
-    if (doc.mode === 'stall') new Array(3e8).join('');
+    if (doc.mode === 'stall') new Array(1e9).join('');
     return { code: 200, json: { id: doc._id } };
   }`
 };
@@ -57,7 +57,8 @@ test('a call answered in a batch does not wait for a slow call after it to end',
 });
 
 test('a worker stopped by its watchdog mid-batch blames the call it was in, not one it had finished', async (t) => {
-  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 500 });
+  // a limit long enough for the replacement worker to start on a loaded machine
+  const pool = new ShowPool({ workers: 1, perAccount: 1, timeoutMs: 2000 });
   t.teardown(() => pool.close());
   t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
   // `a` ends just before the stall, which the interpreter cannot interrupt:
