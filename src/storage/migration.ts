@@ -57,10 +57,17 @@ async function check(target: Connection): Promise<void> {
   if (!session.userCtx?.roles?.includes('_admin')) throw new MigrationError('check', 'the credentials are not a server admin\'s');
 }
 
+// A probe is not a function: a copy that caught one alive at one end while
+// the other end had already deleted it would fail the verify step.
+const PROBE_PREFIX = 'couchfn-probe-';
+
+/** Design documents are deployed to each side, probes are throwaways: neither is copied or verified. */
+const isFunctionData = (id: string) => !id.startsWith('_design/') && !id.startsWith(PROBE_PREFIX);
+
 /** A throwaway function through the target's show: can it run user code? */
 async function probe(target: Connection, database: string): Promise<void> {
   const db = new CouchDatabase<Doc>(() => target, database);
-  const id = `couchfn-probe-${randomBytes(8).toString('hex')}`;
+  const id = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
   const rev = await db.put({ _id: id, pvt_type: 'function', pvt_account_id: 'couchfn-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'probe ' + call.n}};" });
   try {
     const { status, text } = await send(target, { path: `${encodeURIComponent(database)}/_design/functions/_show/wh/${id}`, query: 'n=7' });
@@ -97,9 +104,8 @@ export async function replicate(source: Connection, target: Connection, database
   let sent = 0;
   for (;;) {
     const feed = await from.changes({ since, limit: COPY_BATCH, style: 'all_docs' });
-    // the target has its own design documents, deployed in the step before
     const offered: Record<string, string[]> = {};
-    for (const c of feed.results) if (!c.id.startsWith('_design/')) offered[c.id] = c.changes.map(({ rev }) => rev);
+    for (const c of feed.results) if (isFunctionData(c.id)) offered[c.id] = c.changes.map(({ rev }) => rev);
     const missing = Object.keys(offered).length === 0 ? {}
       : await sendJson<RevsDiff>(target, { method: 'POST', path: `${path}/_revs_diff`, body: offered });
     const wanted = Object.entries(missing).flatMap(([id, { missing: revs = [] }]) => revs.map((rev) => ({ id, rev })));
@@ -124,7 +130,7 @@ async function verify(source: Connection, target: Connection, database: string):
   let startkey: string | undefined;
   for (;;) {
     const page = await from.allDocs({ limit: VERIFY_BATCH + 1, ...(startkey ? { startkey } : {}) });
-    const rows = page.rows.slice(0, VERIFY_BATCH).filter((r) => !r.id.startsWith('_design/'));
+    const rows = page.rows.slice(0, VERIFY_BATCH).filter((r) => isFunctionData(r.id));
     if (rows.length > 0) {
       const there = await to.allDocs({ keys: rows.map((r) => r.id) });
       const revs = new Map(there.rows.map((r) => [r.key, r.value?.rev]));

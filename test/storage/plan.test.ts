@@ -38,6 +38,8 @@ async function moved(through: TestApi = api): Promise<Record<string, any>> {
   }, 40_000);
   return shown;
 }
+/** What a failed assertion on a move prints: how it ended and why. */
+const story = (move: Record<string, any>) => JSON.stringify({ state: move.state, step: move.step, error: move.error, outcome: move.outcome });
 const storedOn = async (couch: TestCouch, id: string) => nano(couch.url).use(api.db('functions')).get(id).then(() => true, () => false);
 
 test.before(async () => {
@@ -80,7 +82,7 @@ test.serial('a target that cannot run user code is refused with the fix, and not
   t.regex(res.body.data.cause, /js_engine = quickjs.*--eval/);
   const shown = (await api.call('GET', '/v2/storage', { token: master.token })).body.data;
   t.is(shown.connections, undefined, 'no plan was saved');
-  t.like(shown.migration, { state: 'failed', step: 'probe', from: 'main', to: NO_EVAL });
+  t.like(shown.migration, { state: 'failed', step: 'probe', from: 'main', to: NO_EVAL }, story(shown.migration));
   t.regex(shown.migration.error.cause, /js_engine = quickjs/);
   t.is(api.couchfn.services.routing.functions(), api.couchfn.services.routing.main);
   t.is((await api.invoke(owner, id)).body.data.data.text, 'before');
@@ -117,7 +119,7 @@ test.serial('PATCH answers 202 once the target is checked, moves the functions a
   // written while the move runs: lands on the old place and is caught up
   const duringId = await api.createFunction(owner, hi('during'));
   const shown = await moved();
-  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 0, outcome: 'finished' });
+  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 0, outcome: 'finished' }, story(shown.migration));
   t.true(shown.migration.copied >= 604, `${shown.migration.copied} revisions copied`);
   t.is(shown.connections[DEDICATED].settings.credentials.password, '********');
 
@@ -160,7 +162,7 @@ test.serial('masked credentials sent back keep the stored ones; DELETE brings th
   const removed = await api.call('DELETE', '/v2/storage', { token: master.token, headers: { 'if-match': resent.body.revision } });
   t.is(removed.status, 202, removed.text);
   const shown2 = await moved();
-  t.like(shown2.migration, { state: 'done', from: DEDICATED, to: 'main' });
+  t.like(shown2.migration, { state: 'done', from: DEDICATED, to: 'main' }, story(shown2.migration));
   t.is(shown2.connections, undefined);
   t.true(await storedOn(api.couch, id), 'copied back to the main CouchDB');
   t.is(api.couchfn.services.routing.functions(), api.couchfn.services.routing.main);
@@ -200,7 +202,7 @@ test.serial('a client that disconnects mid-move does not stop it', async (t) => 
   t.true(await eventually(async () => (await system().get('storage_migration')).move_id !== before, 10_000));
   req.destroy();
   const shown = await moved();
-  t.like(shown.migration, { state: 'done', to: DEDICATED });
+  t.like(shown.migration, { state: 'done', to: DEDICATED }, story(shown.migration));
   t.true(await storedOn(dedicated, id));
   t.is((await api.invoke(owner, id)).body.data.data.text, 'made before the move');
 });
@@ -214,7 +216,7 @@ test.serial('a process that closes mid-move hands it over: another resumes it, s
   t.is(res.status, 202, res.text);
   await third.couchfn.close();
   const shown = await moved();
-  t.like(shown.migration, { state: 'done', from: DEDICATED, to: 'main', resumed: 1 });
+  t.like(shown.migration, { state: 'done', from: DEDICATED, to: 'main', resumed: 1 }, story(shown.migration));
   t.regex(shown.migration.outcome, /resumed by another process/);
   t.is(shown.connections, undefined);
   t.true(await storedOn(api.couch, id), 'the function made on the dedicated server came home');
@@ -230,7 +232,7 @@ test.serial('a move whose process died before the switch is resumed from its rec
   const target = moveBody(DEDICATED, dedicated).data;
   await plantMove({ step: 'replicate', from: 'main', to: DEDICATED, plan: target, source_plan: null, plan_rev: null });
   const shown = await moved();
-  t.like(shown.migration, { state: 'done', to: DEDICATED, resumed: 1 });
+  t.like(shown.migration, { state: 'done', to: DEDICATED, resumed: 1 }, story(shown.migration));
   t.regex(shown.migration.outcome, /resumed by another process/);
   t.truthy(shown.connections[DEDICATED], 'the plan was saved at the switch');
   t.true(await storedOn(dedicated, id));
@@ -247,10 +249,28 @@ test.serial('a move whose process died after the switch is finished by another: 
   const { _id, _rev, ...plan } = stored;
   await plantMove({ step: 'switch', from: 'main', to: DEDICATED, plan, source_plan: null, plan_rev: null });
   const shown = await moved();
-  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 1 });
+  t.like(shown.migration, { state: 'done', step: 'catch-up', resumed: 1 }, story(shown.migration));
   t.regex(shown.migration.outcome, /finished by another process/);
   t.is((await system().get('system'))._rev, _rev, 'the switch is not made twice');
   t.true(await eventually(() => storedOn(dedicated, late), 5000), 'the late write was caught up');
   const ran = await api.invoke(owner, late);
   t.is(ran.body.data?.data?.text, 'late', ran.text);
+});
+
+test.serial('a probe left alive at the source and deleted at the target neither fails the move nor comes back', async (t) => {
+  const owner = await api.account(master);
+  const id = await api.createFunction(owner, hi('moved past a stray probe'));
+  // what a late catch-up racing a probe can leave: the target's throwaway, copied alive to the source before the target deleted it
+  const probe = 'couchfn-probe-0123456789abcdef';
+  const home = nano(api.couch.url).use<Record<string, unknown>>(api.db('functions'));
+  const made = await home.insert({ _id: probe, pvt_type: 'function', pvt_account_id: 'couchfn-probe', name: 'probe', function_js: "return {module: 'tts', data: {text: 'probe'}};" });
+  const alive = await home.get(probe, { revs: true });
+  await home.destroy(probe, made.rev);
+  await nano(dedicated.url).use(api.db('functions')).bulk({ docs: [alive], new_edits: false });
+  const res = await api.call('DELETE', '/v2/storage', { token: master.token });
+  t.is(res.status, 202, res.text);
+  const shown = await moved();
+  t.like(shown.migration, { state: 'done', from: DEDICATED, to: 'main' }, story(shown.migration));
+  t.false(await storedOn(api.couch, probe), 'the probe stays deleted');
+  t.is((await api.invoke(owner, id)).body.data.data.text, 'moved past a stray probe');
 });
