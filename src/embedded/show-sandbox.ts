@@ -2,7 +2,7 @@
 // one at a time, like a couchjs process; a show worker holds one. Customer
 // code never touches Node: it sees only what is defined inside QuickJS.
 import { performance } from 'node:perf_hooks';
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
 import type { ShowJob, ShowOutcome, ShowWorkerOptions } from './show-protocol.js';
 
 const STACK_BYTES = 1024 * 1024;
@@ -79,6 +79,27 @@ export interface SandboxOptions extends ShowWorkerOptions {
   onTick?: () => void;
   /** called when a call's setup is done and the show itself starts */
   onCallStart?: () => void;
+}
+
+// Node has WebAssembly; the ES lib this project compiles with does not type it
+type WasmMemory = NonNullable<Parameters<typeof newVariant>[1]['wasmMemory']>;
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => WasmMemory } }).WebAssembly;
+
+const PAGE_BYTES = 65536;
+// what the engine itself needs beside the runtime's limit: its static data and
+// stack, and the contexts a worker keeps (100 take about 12 MB)
+const ENGINE_RESERVE_BYTES = 32 * 1024 * 1024;
+
+/** A QuickJS module whose whole WebAssembly memory is capped near the runtime's
+ * limit. That limit alone bounds the number of blocks, not their size: under
+ * Emscripten QuickJS counts every block as a few bytes (no malloc_usable_size,
+ * quickjs-emscripten#271), so strings of a megabyte each could grow a worker
+ * to 2 GB under a 64 MB limit. Past the cap malloc fails, and QuickJS throws
+ * "out of memory" as it does at its own limit. One module per worker. */
+export function cappedQuickJS(memoryLimitBytes: number): Promise<QuickJSWASMModule> {
+  const initial = 256; // Emscripten's own start: 16 MB
+  const maximum = Math.max(initial, Math.ceil((memoryLimitBytes + ENGINE_RESERVE_BYTES) / PAGE_BYTES));
+  return newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: new Memory({ initial, maximum }) }));
 }
 
 // contexts kept in `function` isolation, least recently used out first: each

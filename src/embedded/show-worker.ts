@@ -2,9 +2,8 @@
 // serving show requests one at a time, like a couchjs process.
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { getQuickJS } from 'quickjs-emscripten';
 import { ENDS_WORKER, type ShowAnswer, type ShowJob, type ShowOutcome, type ShowWorkerOptions, type WorkerMessage } from './show-protocol.js';
-import { ShowSandbox } from './show-sandbox.js';
+import { cappedQuickJS, ShowSandbox } from './show-sandbox.js';
 
 // Answers wait to go together for at most this long: one message for a
 // batch that ends quickly costs the engine's thread a third less per call
@@ -31,7 +30,7 @@ const options = workerData as ShowWorkerOptions;
 const running = options.running ?? new Int32Array(1);
 let current = 0;
 
-const sandbox = new ShowSandbox(await getQuickJS(), { ...options, onTick: tick, onCallStart: () => Atomics.store(running, 0, current) });
+const sandbox = new ShowSandbox(await cappedQuickJS(options.memoryLimitBytes), { ...options, onTick: tick, onCallStart: () => Atomics.store(running, 0, current) });
 
 // show sources by key: the engine sends each only once to a worker
 const sources = new Map<string, string>();
