@@ -185,6 +185,13 @@ export class ShowEngine {
       return;
     }
     slot.sent.splice(at, 1);
+    if (!outcome.ok && outcome.failure === 'exhausted' && !pending.job.fresh) {
+      // others' memory may be what ran out: first in line again, for a fresh runtime
+      pending.job = { ...pending.job, fresh: true };
+      this.wait(pending, true);
+      this.replace(slot, null);
+      return;
+    }
     pending.resolve(outcome);
     // the WebAssembly heap of a runtime that crashed or ran out of memory
     // may be broken or huge: the whole worker goes, not only the runtime

@@ -106,6 +106,15 @@ export function cappedQuickJS(memoryLimitBytes: number): Promise<QuickJSWASMModu
 // takes about 200 KB of the memory limit
 const MAX_CONTEXTS = 100;
 
+const OUT_OF_MEMORY = /out of memory/i;
+
+/** The call ran out of memory: the sandbox's failure, or the show's own
+ * answer to an error it caught (the show answers 500 with the reason). */
+function outOfMemory(outcome: ShowOutcome): boolean {
+  if (!outcome.ok) return (outcome.failure === 'memory' || outcome.failure === 'setup') && OUT_OF_MEMORY.test(outcome.message);
+  return outcome.result !== undefined && outcome.result.startsWith('{"code":500') && OUT_OF_MEMORY.test(outcome.result);
+}
+
 function evalOrThrow(vm: QuickJSContext, code: string): QuickJSHandle {
   return vm.unwrapResult(vm.evalCode(code));
 }
@@ -129,6 +138,9 @@ export class ShowSandbox {
   /** design doc id -> the revision whose shows this runtime has compiled */
   private readonly revisions = new Map<string, string>();
   private deadline = 0;
+  /** calls the runtime has run, and whether the last call met one that had run others */
+  private served = 0;
+  private sharedRun = false;
 
   constructor(private readonly quickjs: QuickJSWASMModule, private readonly options: SandboxOptions) {}
 
@@ -138,11 +150,18 @@ export class ShowSandbox {
    * or run later), ends the runtime: the next call gets a fresh one, as
    * CouchDB restarts a couchjs process. */
   call(job: ShowJob, source: string | undefined): ShowOutcome {
+    if (job.fresh && this.served > 0) this.close();
     let outcome: ShowOutcome;
     try {
       outcome = this.run(job, source);
     } catch (err) {
       outcome = { ok: false, failure: 'crashed', message: (err as Error).message };
+    }
+    // What other calls keep in a runtime (compiled functions, contexts) uses
+    // its memory too: running out there proves nothing against this call.
+    if (this.sharedRun && outOfMemory(outcome)) {
+      this.close();
+      return { ok: false, failure: 'exhausted', message: 'out of memory in a runtime other calls had used' };
     }
     const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error' && outcome.failure !== 'resend';
     let leftovers = false;
@@ -159,6 +178,7 @@ export class ShowSandbox {
   // What CouchDB does when it kills a couchjs process: nothing of it survives.
   private close(): void {
     this.revisions.clear();
+    this.served = 0;
     const runtime = this.runtime;
     if (!runtime) return;
     this.runtime = null;
@@ -281,6 +301,7 @@ export class ShowSandbox {
     const [ddocId, rev] = parts.length >= 3 ? [parts.slice(0, -2).join('/'), parts[parts.length - 2]] : [job.key, ''];
     if (this.revisions.has(ddocId) && this.revisions.get(ddocId) !== rev) this.close();
     const runtime = (this.runtime ??= this.open());
+    this.sharedRun = this.served++ > 0;
     this.revisions.set(ddocId, rev);
     // building a context, compiling the show and parsing the doc are the
     // sandbox's work, not the function's: the call's limit starts when the

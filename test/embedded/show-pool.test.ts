@@ -14,6 +14,20 @@ const SHOW = {
     if (doc.mode === 'fill') { var all = []; while (true) all.push({ n: all.length, s: 'x' + all.length }); }
     // seconds inside one native call, where QuickJS never checks its interrupt
     if (doc.mode === 'stall') new Array(1e9).join('');
+    // keeps all the runtime's memory but a sliver, after the call too
+    if (doc.mode === 'hoard') {
+      var s = 'x'; while (s.length < 1 << 20) s += s;
+      hoard = [];
+      for (var size = 1 << 20; size >= 1024; size >>= 2) {
+        try { while (true) hoard.push(s.slice(hoard.length % 7, size)); } catch (e) {}
+      }
+    }
+    // a couple of megabytes, which only a runtime others filled lacks
+    if (doc.mode === 'need') var block = (s = new Array(1 << 18).join('xxxxxxxx')).length;
+    // the same, where the error is caught and answered, as the wh show does
+    if (doc.mode === 'need, caught') {
+      try { block = (s = new Array(1 << 18).join('xxxxxxxx')).length; } catch (e) { return { code: 500, json: { error: 'function_error', reason: String(e) } }; }
+    }
     return { code: 200, json: { id: doc._id } };
   }`
 };
@@ -89,6 +103,18 @@ test('a worker that runs out of memory mid-batch is replaced, and the calls it h
   t.deepEqual(first, answered('first'));
   t.like(fills, { ok: false, failure: 'memory' });
   t.deepEqual(rest, [answered('a'), answered('b')]);
+});
+
+test('a call that runs out of memory in a runtime another account filled runs again in a fresh one, unblamed', async (t) => {
+  const pool = new ShowPool({ workers: 1, timeoutMs: 5000, memoryLimitBytes: 8 * 1024 * 1024 });
+  t.teardown(() => pool.close());
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
+  t.deepEqual(await call(pool, 'hoards', 'hoard', 'attacker'), answered('hoards'));
+  t.deepEqual(await call(pool, 'needs', 'need', 'victim'), answered('needs'), 'answered as its own');
+  t.deepEqual(await call(pool, 'hoards again', 'hoard', 'attacker'), answered('hoards again'));
+  t.deepEqual(await call(pool, 'catches', 'need, caught', 'victim'), answered('catches'), 'answered as its own, not as the error it caught');
+  // its own memory: out of memory in a fresh runtime too, and so its failure
+  t.like(await call(pool, 'fills', 'fill', 'attacker'), { ok: false, failure: 'memory' });
 });
 
 test('closing the pool answers every call it holds, sent or waiting', async (t) => {
