@@ -56,6 +56,18 @@ for (const via of callers) {
     t.is(body.data.text, 'Hello 2000!');
   });
 
+  test(via.title('a function as large as allowed, mostly one string or blanks, runs: the scan for undeclared names stays linear'), async (t) => {
+    for (const function_js of [
+      `var table = '${'x'.repeat(60_000)}'; total = table.length; return {module: 'tts', data: {text: String(total)}};`,
+      `total = 60000;${' '.repeat(30_000)}${'\n'.repeat(30_000)}return {module: 'tts', data: {text: String(total)}};`
+    ]) {
+      const id = await storeFunction(couch, account, { function_js });
+      const { status, body } = await via.call(couch, id, 'To=2000');
+      t.is(status, 200, JSON.stringify(body).slice(0, 300));
+      t.is(body.data.text, '60000');
+    }
+  });
+
   test(via.title('names a function assigns without var are its own for the call, in every form of assignment'), async (t) => {
     const id = await storeFunction(couch, account, {
       function_js: [
