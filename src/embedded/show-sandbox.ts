@@ -103,7 +103,7 @@ export function cappedQuickJS(memoryLimitBytes: number): Promise<QuickJSWASMModu
 }
 
 // contexts kept in `function` isolation, least recently used out first: each
-// takes about 200 KB of the memory limit
+// takes about 120 KB, within ENGINE_RESERVE_BYTES
 const MAX_CONTEXTS = 100;
 
 const OUT_OF_MEMORY = /out of memory/i;
