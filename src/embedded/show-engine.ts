@@ -185,7 +185,7 @@ export class ShowEngine {
       return;
     }
     slot.sent.splice(at, 1);
-    if (!outcome.ok && outcome.failure === 'exhausted' && !pending.job.fresh) {
+    if (!outcome.ok && outcome.failure === 'rerun' && !pending.job.fresh) {
       // others' memory may be what ran out: first in line again, for a fresh runtime
       pending.job = { ...pending.job, fresh: true };
       this.wait(pending, true);

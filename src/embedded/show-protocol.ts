@@ -19,8 +19,8 @@ export interface ShowJob {
 /** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping;
  * setup: the sandbox could not get the call ready (a context, the show, the doc), never the function's fault;
  * resend: the worker no longer has the show's source (between engine and worker only);
- * exhausted: the call ran out of memory in a runtime other calls had used, so it runs again in a fresh one (between engine and worker only) */
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'exhausted';
+ * rerun: the call ran out of memory or crashed in a runtime other calls had used, which may be their doing: it runs again in a fresh one (between engine and worker only) */
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'rerun';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
 export type ShowOutcome =
@@ -46,4 +46,4 @@ export type WorkerMessage = { ready: true } | { answers: ShowAnswer[] };
 
 /** Failures after which a worker's WebAssembly heap may be broken or huge:
  * the worker stops there and the engine replaces it. */
-export const ENDS_WORKER: ReadonlySet<ShowFailure> = new Set(['crashed', 'memory', 'setup', 'exhausted']);
+export const ENDS_WORKER: ReadonlySet<ShowFailure> = new Set(['crashed', 'memory', 'setup', 'rerun']);

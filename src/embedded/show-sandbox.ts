@@ -158,10 +158,11 @@ export class ShowSandbox {
       outcome = { ok: false, failure: 'crashed', message: (err as Error).message };
     }
     // What other calls keep in a runtime (compiled functions, contexts) uses
-    // its memory too: running out there proves nothing against this call.
-    if (this.sharedRun && outOfMemory(outcome)) {
+    // its memory too: running out there, or the crash a full heap can cause
+    // while a context is built, proves nothing against this call.
+    if (this.sharedRun && (outOfMemory(outcome) || (!outcome.ok && outcome.failure === 'crashed'))) {
       this.close();
-      return { ok: false, failure: 'exhausted', message: 'out of memory in a runtime other calls had used' };
+      return { ok: false, failure: 'rerun', message: `failed in a runtime other calls had used: ${outcome.ok ? 'out of memory' : outcome.message}` };
     }
     const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error' && outcome.failure !== 'resend';
     let leftovers = false;

@@ -33,7 +33,7 @@ const SHOW = {
 };
 
 function call(pool: ShowPool, id: string, mode = 'answer', account = 'acct') {
-  return pool.run({ ...SHOW, doc: JSON.stringify({ _id: id, mode }), req: '{}', account });
+  return pool.run({ ...SHOW, doc: JSON.stringify({ _id: id, mode }), req: '{}', account, context: `${account}/${id}` });
 }
 
 const answered = (id: string) => ({ ok: true, result: JSON.stringify({ code: 200, json: { id } }) });
@@ -115,6 +115,15 @@ test('a call that runs out of memory in a runtime another account filled runs ag
   t.deepEqual(await call(pool, 'catches', 'need, caught', 'victim'), answered('catches'), 'answered as its own, not as the error it caught');
   // its own memory: out of memory in a fresh runtime too, and so its failure
   t.like(await call(pool, 'fills', 'fill', 'attacker'), { ok: false, failure: 'memory' });
+});
+
+test('a call whose context cannot be built in a worker another account filled runs again in a fresh one, unblamed', async (t) => {
+  // a context per function: the victim's is new, built in what the attacker left
+  const pool = new ShowPool({ workers: 1, timeoutMs: 5000, memoryLimitBytes: 8 * 1024 * 1024, isolation: 'function' });
+  t.teardown(() => pool.close());
+  t.true(await eventually(async () => (await call(pool, 'warm')).ok, 10_000));
+  t.deepEqual(await call(pool, 'hoards', 'hoard', 'attacker'), answered('hoards'));
+  t.deepEqual(await call(pool, 'victim', 'answer', 'victim'), answered('victim'));
 });
 
 test('closing the pool answers every call it holds, sent or waiting', async (t) => {
