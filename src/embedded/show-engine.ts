@@ -184,17 +184,17 @@ export class ShowEngine {
       slot.worker.postMessage([pending.job]);
       return;
     }
-    slot.sent.splice(at, 1);
     if (!outcome.ok && outcome.failure === 'rerun' && !pending.job.fresh) {
-      // others' memory may be what ran out: first in line again, for a fresh runtime
+      // others' memory may be what failed it: the worker goes, and the call
+      // waits again with the rest of its batch, in order, for a fresh runtime
       pending.job = { ...pending.job, fresh: true };
-      this.wait(pending, true);
       this.replace(slot, null);
       return;
     }
+    slot.sent.splice(at, 1);
     pending.resolve(outcome);
     // the WebAssembly heap of a runtime that crashed or ran out of memory
-    // may be broken or huge: the whole worker goes, not only the runtime
+    // may be broken: the whole worker goes, not only the runtime
     if (!outcome.ok && ENDS_WORKER.has(outcome.failure)) this.replace(slot, null);
     else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
     else {

@@ -12,7 +12,7 @@ export interface ShowJob {
   timeoutMs: number;
   /** who the call's context belongs to (account, function and revision), where contexts are not shared */
   context?: string;
-  /** run it in a runtime no other call has used: it ran out of memory in one that others had */
+  /** run it in a runtime no other call has used: it ran out of memory or crashed in one that others had */
   fresh?: boolean;
 }
 
@@ -44,6 +44,6 @@ export interface ShowAnswer { id: number; outcome: ShowOutcome }
 /** From a worker: it has started, or answers to calls it ran (a batch's, together when they end close together). */
 export type WorkerMessage = { ready: true } | { answers: ShowAnswer[] };
 
-/** Failures after which a worker's WebAssembly heap may be broken or huge:
+/** Failures after which a worker's WebAssembly heap may be broken:
  * the worker stops there and the engine replaces it. */
 export const ENDS_WORKER: ReadonlySet<ShowFailure> = new Set(['crashed', 'memory', 'setup', 'rerun']);
