@@ -98,11 +98,11 @@ test.serial('0. the suite runs on the engine it names', (t) => {
   t.is(api.couchfn.services.functionEngine.constructor.name, name === 'sandbox' ? 'SandboxEngine' : 'ShowEngine');
 });
 
-async function victimIsUnharmed(t: ExecutionContext): Promise<void> {
+async function victimIsUnharmed(t: ExecutionContext, id = victimFn): Promise<void> {
   await api.couchfn.services.attempts.flushAll();
-  const fn = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${victimFn}`, { token: victim.token });
+  const fn = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${id}`, { token: victim.token });
   t.true(fn.body.data.enabled, 'the victim is never disabled');
-  const attempts = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${victimFn}/attempts`, { token: victim.token });
+  const attempts = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${id}/attempts`, { token: victim.token });
   t.deepEqual(attempts.body.data.filter((a: { result: string }) => a.result === 'failure'), [], 'the victim is never blamed');
 }
 
@@ -240,6 +240,27 @@ test.serial('11. a memory bomb of large strings ends as out of memory, not at th
   t.is(answer.status, 200, answer.text);
   t.deepEqual(answer.body.data, expected(9));
   await victimIsUnharmed(t);
+});
+
+test.serial('12. code that keeps megabytes once compiled, filling a shared process, does not make another account\'s call run out of memory or be blamed', async (t) => {
+  // each nested function keeps a copy of its source: 40 KB, 100 deep, about
+  // 4 MB per function, and 20 of them more than a process's 64 MB
+  let source = `var table = "${'y'.repeat(40_000)}";\n`;
+  for (let depth = 0; depth < 100; depth++) source = `function level${depth}() { ${source} }\n`;
+  const heavy = await Promise.all(Array.from({ length: 20 }, (_, n) =>
+    api.createFunction(attacker, { name: `heavy${n}`, function_js: `${source}return {module: 'tts', data: {text: 'heavy ${n}'}};` })));
+  const needy = await api.createFunction(victim, {
+    name: 'needy',
+    function_js: "var block = new Array(1 << 18).join('xxxxxxxx'); return {module: 'tts', data: {text: call.To + ' ' + block.length}};"
+  });
+  for (const [n, fn] of heavy.entries()) {
+    t.is((await api.invoke(attacker, fn)).status, 200);
+    if (n % 5 !== 4) continue;
+    const answer = await api.invoke(victim, needy, { To: `+1555000${n}` });
+    t.is(answer.status, 200, answer.text);
+    t.deepEqual(answer.body.data, { module: 'tts', data: { text: `+1555000${n} 2097144` } });
+  }
+  await victimIsUnharmed(t, needy);
 });
 
 test.serial('10. Math.random cannot be replayed: one call learns nothing of another\'s numbers', async (t) => {

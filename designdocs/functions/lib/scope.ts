@@ -40,9 +40,11 @@ function compile(source: string): Compiled {
   for (var i = 0; i < assigned.length; i++) if (indexOf(params, assigned[i]) < 0) push(params, assigned[i]);
   push(params, source);
   var fn = apply(FunctionCtor, null, params);
-  // nothing may be left on the function between calls
+  // Nothing may be left on the function between calls. Its prototype, whose
+  // constructor points back at it, would make it a cycle that only a garbage
+  // collection frees; without one, dropping it frees it at once.
+  fn.prototype = null;
   freeze(fn);
-  freeze(fn.prototype);
   return fn;
 }
 
@@ -59,6 +61,16 @@ export function compiledFunction(doc: { _id?: string; _rev?: string; function_js
   cache[key] = fn;
   cached++;
   return fn;
+}
+
+/** Drops every compiled function; true if any but this document's was kept.
+ * What other accounts' functions keep (each nested function keeps a copy of
+ * its source) shares this process's memory with every call. */
+export function forgetCompiled(doc: { _id?: string; _rev?: string }): boolean {
+  var others = cached - (hasOwn(cache, '$' + doc._id + '@' + doc._rev) ? 1 : 0);
+  cache = {};
+  cached = 0;
+  return others > 0;
 }
 
 /** What customer code is handed besides the global: lockdown freezes it too. */

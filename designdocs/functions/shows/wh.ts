@@ -8,7 +8,7 @@ import { logLimits, openCapture, type LogHeader } from '../lib/console';
 import { FunctionCtor, hasOwn, regExpExec, StringCtor } from '../lib/intrinsics';
 import { enterCustomerCode, leaveCustomerCode, lockdown } from '../lib/lockdown';
 import { plainResult } from '../lib/plain';
-import { compiledFunction, runCompiled, scopeValues } from '../lib/scope';
+import { compiledFunction, forgetCompiled, runCompiled, scopeValues } from '../lib/scope';
 
 interface ShowResponse { code: number; json: unknown; headers?: { [name: string]: string } }
 interface Outcome { value?: unknown; error?: string; problem?: string; logs: LogHeader | null }
@@ -57,9 +57,26 @@ function messageOf(thrown: any): string {
   return text.length > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) + '...' : text;
 }
 
+var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
+
+// A run that ran out of memory where other accounts' compiled functions were
+// kept may have lacked only what they hold: they are dropped (with nothing
+// pointing back at them, at once) and the function runs once more on the call
+// decoded afresh, so that only running out on its own is its failure. The
+// realm's gc, where the engine has one, frees what calls left in cycles. A
+// call the proxy decoded is not run again here: its first run may have
+// changed it, and that engine runs it again in a fresh runtime itself.
+function runFunction(doc: any, req: any, entropy: string): Outcome {
+  var outcome = runOnce(doc, callOf(req), entropy, req);
+  if (outcome.error === undefined || !regExpExec(OUT_OF_MEMORY, outcome.error) || hasOwn(req, 'couchfn_call')) return outcome;
+  if (!forgetCompiled(doc)) return outcome;
+  if (typeof realmGc === 'function') realmGc();
+  return runOnce(doc, callOf(req), entropy, req);
+}
+
 // Everything that may run customer code (the body, and getters or toJSON in
 // what it returns or throws) runs inside the customer span.
-function runFunction(doc: any, call: unknown, entropy: string, req: any): Outcome {
+function runOnce(doc: any, call: unknown, entropy: string, req: any): Outcome {
   var capture = openCapture(logLimits(req.headers));
   var outcome: Outcome;
   enterCustomerCode(entropy);
@@ -77,6 +94,8 @@ function runFunction(doc: any, call: unknown, entropy: string, req: any): Outcom
 
 // the realm's global, found once: compiling a function to find it costs every call a parse
 var realmGlobal: any;
+// the query server's gc(), where its realm has one, taken before any customer code runs
+var realmGc: any;
 
 // A function that runs published versions says which one ran; one that has
 // none answers exactly as before.
@@ -102,6 +121,7 @@ export default function wh(doc: any, req: any): ShowResponse {
   if (!global) {
     try {
       global = realmGlobal = FunctionCtor('return this')();
+      realmGc = global.gc;
     } catch (e) {
       return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
     }
@@ -116,7 +136,7 @@ export default function wh(doc: any, req: any): ShowResponse {
     return answer(423, 'disabled', doc.pvt_disable_reason || 'function is disabled');
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
-  var outcome = runFunction(doc, callOf(req), entropy, req);
+  var outcome = runFunction(doc, req, entropy);
   if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error, outcome.logs), doc);
   var problem = outcome.problem || callflowProblem(outcome.value);
   if (problem) return withVersion(answer(500, 'invalid_callflow', problem, outcome.logs), doc);

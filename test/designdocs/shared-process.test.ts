@@ -1,0 +1,44 @@
+// The wh show in one QuickJS runtime that every account's calls share, as a
+// couchjs process of a real CouchDB is shared: nothing outside the show runs
+// a call again in a fresh process there, so the show itself must not let
+// what other accounts' functions keep in it be counted against a call.
+import test from 'ava';
+import { readDesignDocs } from '../../src/build/designdocs.js';
+import { cappedQuickJS, ShowSandbox } from '../../src/embedded/show-sandbox.js';
+import { whShow } from '../../src/invoke/sandbox-engine.js';
+import { compiledDesignDocs } from '../../src/paths.js';
+
+const MEMORY = 8 * 1024 * 1024;
+const show = whShow(readDesignDocs(compiledDesignDocs));
+let jobs = 0;
+
+async function process(): Promise<ShowSandbox> {
+  return new ShowSandbox(await cappedQuickJS(MEMORY), { memoryLimitBytes: MEMORY, allowEval: true });
+}
+
+/** Calls function `id` as CouchDB would, with the call in the query. */
+function call(sandbox: ShowSandbox, id: string, function_js: string, query: string): { code: number; json: any } | string {
+  const doc = JSON.stringify({ _id: id, _rev: '1-a', pvt_type: 'function', function_js, enabled: true });
+  const req = JSON.stringify({ uuid: `u${++jobs}`, peer: '127.0.0.1', headers: {}, raw_path: `/functions/_design/functions/_show/wh/${id}?${query}` });
+  const outcome = sandbox.call({ id: jobs, key: show.key, doc, req, timeoutMs: 5000 }, show.source);
+  return outcome.ok && outcome.result !== undefined ? JSON.parse(outcome.result) : `${outcome.ok ? 'no answer' : `${outcome.failure}: ${outcome.message}`}`;
+}
+
+// Legitimate code of another account that keeps megabytes once compiled: each
+// nested function keeps a copy of its own source (40 KB here, 100 deep).
+function heavy(n: number): string {
+  let source = `var table = "${'y'.repeat(40_000)}";\n`;
+  for (let depth = 0; depth < 100; depth++) source = `function level${depth}() { ${source} }\n`;
+  return `${source}return {module: 'tts', data: {text: 'heavy ${n}'}};`;
+}
+
+// Needs two megabytes, and changes its call first: run again, it must see the call as it came.
+const NEEDY = "call.To = call.To + '!'; var block = new Array(1 << 18).join('xxxxxxxx'); return {module: 'tts', data: {text: call.To + ' ' + block.length}};";
+
+test('a call that runs out of memory where other accounts\' functions are kept runs again without them, on its call as it came, and answers as its own', async (t) => {
+  const sandbox = await process();
+  for (let n = 0; n < 12; n++) {
+    t.deepEqual(call(sandbox, `heavy${n}`, heavy(n), 'To=1'), { code: 200, json: { module: 'tts', data: { text: `heavy ${n}` } } });
+    t.deepEqual(call(sandbox, 'needy', NEEDY, 'To=2000'), { code: 200, json: { module: 'tts', data: { text: '2000! 2097144' } } }, `after ${n + 1} heavy functions`);
+  }
+});
