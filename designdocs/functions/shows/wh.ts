@@ -61,16 +61,15 @@ var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
 
 // A run that ran out of memory where other accounts' compiled functions were
 // kept may have lacked only what they hold: they are dropped (with nothing
-// pointing back at them, at once) and the function runs once more on the call
-// decoded afresh, so that only running out on its own is its failure. The
-// realm's gc, where the engine has one, frees what calls left in cycles. A
-// call the proxy decoded is not run again here: its first run may have
-// changed it, and that engine runs it again in a fresh runtime itself.
+// pointing back at them, at once) and the function runs once more on the
+// call decoded afresh, so that only running out on its own is its failure.
+// A function that throws such an error itself only runs twice and costs the
+// others a compile each. A call the proxy decoded is not run again here: its
+// first run may have changed it, and that engine reruns it in a fresh runtime.
 function runFunction(doc: any, req: any, entropy: string): Outcome {
   var outcome = runOnce(doc, callOf(req), entropy, req);
   if (outcome.error === undefined || !regExpExec(OUT_OF_MEMORY, outcome.error) || hasOwn(req, 'couchfn_call')) return outcome;
   if (!forgetCompiled(doc)) return outcome;
-  if (typeof realmGc === 'function') realmGc();
   return runOnce(doc, callOf(req), entropy, req);
 }
 
@@ -94,8 +93,6 @@ function runOnce(doc: any, call: unknown, entropy: string, req: any): Outcome {
 
 // the realm's global, found once: compiling a function to find it costs every call a parse
 var realmGlobal: any;
-// the query server's gc(), where its realm has one, taken before any customer code runs
-var realmGc: any;
 
 // A function that runs published versions says which one ran; one that has
 // none answers exactly as before.
@@ -121,7 +118,6 @@ export default function wh(doc: any, req: any): ShowResponse {
   if (!global) {
     try {
       global = realmGlobal = FunctionCtor('return this')();
-      realmGc = global.gc;
     } catch (e) {
       return answer(500, 'eval_blocked', 'this CouchDB blocks new Function; run CouchDB 3.4+ with QuickJS or couchjs with --eval');
     }
