@@ -1,9 +1,10 @@
 // The CouchDB show as a function engine: GET {db}/_design/functions/_show/wh/{id}
 // on the functions database's connection, exactly as Kazoo's cf_function
 // calls it, within a deadline and reading no more than a callflow may take.
+import { performance } from 'node:perf_hooks';
 import type { Connection } from '../couch/connection.js';
 import { docPath } from '../couch/database.js';
-import { CouchError, send } from '../couch/request.js';
+import { CouchError, send, type CouchAnswer } from '../couch/request.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
@@ -24,17 +25,47 @@ export function showOutcome(status: number, text: string, headers: Record<string
   return outcome;
 }
 
+// CouchDB's answer when the couchjs process serving the call died
+// (`{"error":"os_process_error","reason":"{exit_status,1}"}`); it starts a
+// new one for the next call.
+const PROCESS_DIED = /^\{exit_status,\d+\}$/;
+
+function processDied(status: number, text: string): boolean {
+  if (status !== 500) return false;
+  try {
+    const body = JSON.parse(text) as { error?: unknown; reason?: unknown };
+    return body.error === 'os_process_error' && typeof body.reason === 'string' && PROCESS_DIED.test(body.reason);
+  } catch {
+    return false;
+  }
+}
+
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}
 
+  /** A couchjs process is shared by every account: what made it die (memory
+   * another account filled, say) may not be this call's doing. So a call
+   * whose process died runs once more, in the new one, within the same
+   * deadline; only dying there too is the function's failure. */
   async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
+    const until = performance.now() + limits.deadlineMs;
+    const first = await this.ask(functionId, query, limits, limits.deadlineMs);
+    const left = Math.floor(until - performance.now());
+    if ('kind' in first || !processDied(first.status, first.text) || left <= 0) return this.outcome(first, limits);
+    return this.outcome(await this.ask(functionId, query, limits, left), limits);
+  }
+
+  private outcome(answer: Outcome | CouchAnswer, limits: RunLimits): Outcome {
+    return 'kind' in answer ? answer : showOutcome(answer.status, answer.text, answer.headers ?? {}, limits);
+  }
+
+  private async ask(functionId: string, query: string, limits: RunLimits, timeoutMs: number): Promise<Outcome | CouchAnswer> {
     try {
-      const { status, text, headers } = await send(this.connection(), {
+      return await send(this.connection(), {
         path: `${encodeURIComponent(this.database)}/_design/functions/_show/wh/${docPath(functionId)}`,
-        query, timeoutMs: limits.deadlineMs, maxBytes: limits.maxResultBytes,
+        query, timeoutMs, maxBytes: limits.maxResultBytes,
         headers: { [LOG_LIMITS_HEADER]: logLimitsHeader(limits.logLines, limits.logBytes) }
       });
-      return showOutcome(status, text, headers ?? {}, limits);
     } catch (err) {
       if (!(err instanceof CouchError)) throw err;
       if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };

@@ -35,6 +35,8 @@ test('500 os_process_error: a time-related reason is a timeout, any other a func
     t.regex(outcome.reason ?? '', /time/);
   }
   t.deepEqual(classifyShow(500, json({ error: 'os_process_error', reason: 'out of memory' })), { kind: 'function_error', reason: 'the function ran out of memory: out of memory' });
+  t.deepEqual(classifyShow(500, json({ error: 'os_process_error', reason: '{exit_status,1}' })),
+    { kind: 'function_error', reason: 'the query server process running the function died: {exit_status,1}' });
 });
 
 test('eval_blocked and lockdown_failed are the platform\'s fault: unavailable, with the reason', (t) => {
