@@ -23,9 +23,10 @@ export interface ShowJob {
 export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'rerun';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
+/** own: the call ran in a runtime no other call had used, so how it ended is its own doing */
 export type ShowOutcome =
-  | { ok: true; result: string | undefined }
-  | { ok: false; failure: ShowFailure; message: string };
+  | { ok: true; result: string | undefined; own?: true }
+  | { ok: false; failure: ShowFailure; message: string; own?: true };
 
 /** Which calls share a QuickJS context: all (as one couchjs process), those of one function revision, or none. */
 export type Isolation = 'shared' | 'function' | 'call';

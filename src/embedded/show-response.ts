@@ -7,6 +7,11 @@ const RESPONSE_KEYS = new Set(['code', 'headers', 'json', 'body', 'base64', 'sto
 
 export interface ShowAnswer { status: number; headers: Record<string, string>; body: string | Buffer }
 
+/** Set on an answer whose call ran in a runtime no other call had used (a
+ * real CouchDB's couchjs never says so): only there does running out of
+ * memory prove anything against the function. */
+export const OWN_RUNTIME_HEADER = 'x-couchfn-runtime';
+
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): ShowAnswer =>
   ({ status, headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const html = (status: number, body: string | Buffer, headers: Record<string, string> = {}): ShowAnswer =>
@@ -14,6 +19,12 @@ const html = (status: number, body: string | Buffer, headers: Record<string, str
 
 /** `docMissing`: the show was asked for a doc that is not there. */
 export function showAnswer(outcome: ShowOutcome, docMissing: boolean): ShowAnswer {
+  const answer = answerOf(outcome, docMissing);
+  if (outcome.own) answer.headers[OWN_RUNTIME_HEADER] = 'own';
+  return answer;
+}
+
+function answerOf(outcome: ShowOutcome, docMissing: boolean): ShowAnswer {
   if (!outcome.ok) {
     if (outcome.failure === 'busy') return json(429, { error: 'too_many_requests', reason: outcome.message });
     if (outcome.failure === 'closed' || outcome.failure === 'setup' || outcome.failure === 'rerun') return json(503, { error: 'service_unavailable', reason: outcome.message });

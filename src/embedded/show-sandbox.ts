@@ -164,6 +164,7 @@ export class ShowSandbox {
       this.close();
       return { ok: false, failure: 'rerun', message: `failed in a runtime other calls had used: ${outcome.ok ? 'out of memory' : outcome.message}` };
     }
+    if (!this.sharedRun) outcome.own = true;
     const broken = !outcome.ok && outcome.failure !== 'render_error' && outcome.failure !== 'compilation_error' && outcome.failure !== 'resend';
     let leftovers = false;
     try {

@@ -14,7 +14,7 @@ import type { FunctionStore } from '../functions/store.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import type { Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, logLimitsHeader } from './function-logs.js';
-import { showOutcome } from './show-engine.js';
+import { deadlineOutcome, showOutcome } from './show-engine.js';
 
 export interface ShowCode { key: string; source: string }
 
@@ -91,9 +91,7 @@ export class SandboxEngine implements FunctionEngine {
     try {
       const asked = { [LOG_LIMITS_HEADER]: logLimitsHeader(limits.logLines, limits.logBytes) };
       const answered = await Promise.race([this.answer(functionId, query, asked), deadline]);
-      if (answered === 'deadline') {
-        return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
-      }
+      if (answered === 'deadline') return deadlineOutcome(limits);
       if (Buffer.byteLength(answered.text) > limits.maxResultBytes) {
         return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
       }

@@ -8,6 +8,7 @@ import { CouchError, send, type CouchAnswer } from '../couch/request.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
 import { classifyShow, type Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
+import { OWN_RUNTIME_HEADER } from '../embedded/show-response.js';
 
 /** Which published version ran: the show answers it, and so does the API (names in lower case). */
 export const VERSION_HEADER = 'x-function-version';
@@ -16,7 +17,7 @@ export const VERSION_HEADER = 'x-function-version';
  * log lines and, for a function with versions, which one ran. Every engine
  * that runs the show reads its answer here. */
 export function showOutcome(status: number, text: string, headers: Record<string, unknown>, limits: RunLimits): Outcome {
-  const outcome = classifyShow(status, text);
+  const outcome = inSharedProcess(classifyShow(status, text), headers[OWN_RUNTIME_HEADER] === 'own');
   const logs = parseLogsHeader(headers[LOGS_HEADER], limits.logLines, limits.logBytes);
   if (logs) outcome.logs = logs;
   // the version whose code ran, read from the same answer: no second request
@@ -25,9 +26,22 @@ export function showOutcome(status: number, text: string, headers: Record<string
   return outcome;
 }
 
+// A process that other accounts' calls share (a real CouchDB's couchjs)
+// keeps what they leave: compiled code, garbage QuickJS collects only when an
+// object is made and its threshold is passed, never when memory runs out. So
+// running out of memory there, or the process dying under the call, proves
+// nothing against the function: it is the platform's, and not counted. The
+// embedded engine runs such a call again in a runtime of its own and says so.
+function inSharedProcess(outcome: Outcome, ownRuntime: boolean): Outcome {
+  if (ownRuntime || outcome.kind !== 'function_error' || !RESOURCE_FAILURE.test(outcome.reason ?? '')) return outcome;
+  return { kind: 'unavailable', reason: `${outcome.reason} (in a query server process other accounts share: not counted against the function)` };
+}
+
+const RESOURCE_FAILURE = /out of memory|\{exit_status,\d+\}/i;
+
 // CouchDB's answer when the couchjs process serving the call died
-// (`{"error":"os_process_error","reason":"{exit_status,1}"}`); it starts a
-// new one for the next call.
+// (`{"error":"os_process_error","reason":"{exit_status,1}"}`); the next call
+// gets another process, a new one or an idle one of its pool.
 const PROCESS_DIED = /^\{exit_status,\d+\}$/;
 
 function processDied(status: number, text: string): boolean {
@@ -40,19 +54,30 @@ function processDied(status: number, text: string): boolean {
   }
 }
 
+/** The proxy stopped waiting: it cannot tell waiting from running, so it blames no one. */
+export function deadlineOutcome(limits: RunLimits): Outcome {
+  return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
+}
+
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}
 
   /** A couchjs process is shared by every account: what made it die (memory
    * another account filled, say) may not be this call's doing. So a call
-   * whose process died runs once more, in the new one, within the same
-   * deadline; only dying there too is the function's failure. */
+   * whose process died runs once more, in another process, within what is
+   * left of the deadline (held by a timer: the client's own are coarse). */
   async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
     const until = performance.now() + limits.deadlineMs;
     const first = await this.ask(functionId, query, limits, limits.deadlineMs);
     const left = Math.floor(until - performance.now());
     if ('kind' in first || !processDied(first.status, first.text) || left <= 0) return this.outcome(first, limits);
-    return this.outcome(await this.ask(functionId, query, limits, left), limits);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Outcome>((resolve) => { timer = setTimeout(() => resolve(deadlineOutcome(limits)), left); });
+    try {
+      return this.outcome(await Promise.race([this.ask(functionId, query, limits, left), late]), limits);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private outcome(answer: Outcome | CouchAnswer, limits: RunLimits): Outcome {
@@ -71,9 +96,7 @@ export class ShowEngine implements FunctionEngine {
       if (err.error === 'too_large') return { kind: 'invalid_callflow', reason: `the callflow is larger than ${limits.maxResultBytes} bytes (COUCHFN_MAX_RESULT_BYTES)` };
       // The engine's own time limit, which starts when the code starts, is
       // what blames a function; the proxy's cannot tell waiting from running.
-      if (err.error === 'timeout') {
-        return { kind: 'deadline', reason: `no answer within ${limits.deadlineMs} ms (COUCHFN_INVOKE_TIMEOUT_MS); not counted against the function` };
-      }
+      if (err.error === 'timeout') return deadlineOutcome(limits);
       return { kind: 'unavailable', reason: 'the functions database cannot be reached' };
     }
   }

@@ -231,11 +231,12 @@ test.serial('11. a memory bomb of large strings ends as out of memory, not at th
   // bytes: only the cap on the worker's whole memory stops it in time
   const bomb = await api.createFunction(attacker, { name: 'bomb', function_js: "var s = new Array(1 << 20).join('x'), kept = []; while (true) { kept.push(s.slice(kept.length % 7)); }" });
   const res = await api.invoke(attacker, bomb);
-  // a real CouchDB bounds memory its own way: SpiderMonkey only by its time limit
-  if (!(process.env.COUCHDB_URL && res.status === 504)) {
-    t.is(res.status, 500, res.text);
-    t.regex(res.body.data.cause, /out of memory/);
-  }
+  // Counted (500) where the engine ran it again in a runtime of its own. A
+  // real CouchDB's couchjs is shared, so there it is not counted (503); and
+  // SpiderMonkey bounds memory only by its time limit (504).
+  t.is(res.status, process.env.COUCHDB_URL ? res.status : 500, res.text);
+  t.true([500, 503, 504].includes(res.status), res.text);
+  if (res.status !== 504) t.regex(res.body.data.cause, /out of memory/);
   const answer = await api.invoke(victim, victimFn, victimCall(9));
   t.is(answer.status, 200, answer.text);
   t.deepEqual(answer.body.data, expected(9));

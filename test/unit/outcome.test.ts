@@ -2,6 +2,7 @@
 // function's own faults may count towards auto-disable.
 import test from 'ava';
 import { classifyShow, FUNCTION_FAULTS, type OutcomeKind } from '../../src/invoke/outcome.js';
+import { showOutcome } from '../../src/invoke/show-engine.js';
 
 const json = (body: unknown) => JSON.stringify(body);
 
@@ -73,4 +74,23 @@ test('only function_error, invalid_callflow and timeout count against the functi
 test('an os_process_error that only contains "time" inside a word (RuntimeError) is not a timeout', (t) => {
   const outcome = classifyShow(500, json({ error: 'os_process_error', reason: 'show worker failed: RuntimeError: memory access out of bounds' }));
   t.is(outcome.kind, 'function_error');
+});
+
+// A real CouchDB's couchjs serves every account: what other calls left in it
+// can make any call run out of memory or kill the process. Only the embedded
+// engine, which then runs the call in a runtime of its own, says so.
+test('running out of memory or a dead process counts against the function only in a runtime of its own', (t) => {
+  const limits = { deadlineMs: 1000, maxResultBytes: 4096, logLines: 0, logBytes: 0 };
+  const answers = [
+    json({ error: 'function_error', reason: 'InternalError: out of memory (line 3)' }),
+    json({ error: 'os_process_error', reason: 'InternalError: out of memory (the limit is 64 MB)' }),
+    json({ error: 'os_process_error', reason: '{exit_status,1}' })
+  ];
+  for (const text of answers) {
+    t.is(showOutcome(500, text, { 'x-couchfn-runtime': 'own' }, limits).kind, 'function_error', text);
+    const shared = showOutcome(500, text, {}, limits);
+    t.is(shared.kind, 'unavailable', text);
+    t.regex(shared.reason ?? '', /(out of memory|exit_status).*other accounts share: not counted against the function/);
+  }
+  t.is(showOutcome(500, json({ error: 'function_error', reason: 'TypeError: x is undefined' }), {}, limits).kind, 'function_error', 'its own errors still count');
 });

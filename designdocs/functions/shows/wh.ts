@@ -60,11 +60,12 @@ function messageOf(thrown: any): string {
 var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
 
 // A run that ran out of memory where other accounts' compiled functions were
-// kept may have lacked only what they hold: they are dropped (with nothing
-// pointing back at them, at once) and the function runs once more on the
-// call decoded afresh, so that only running out on its own is its failure.
-// A function that throws such an error itself only runs twice and costs the
-// others a compile each. A call the proxy decoded is not run again here: its
+// kept may have lacked only what they hold: they are dropped (in QuickJS
+// freed at once, unless garbage in cycles still holds them) and the function
+// runs once more on the call decoded afresh. Where that is not enough, the
+// proxy does not count running out of memory in a shared process against
+// the function. A function that throws such an error itself only runs twice
+// and costs the others a compile each. A call the proxy decoded is not run again here: its
 // first run may have changed it, and that engine reruns it in a fresh runtime.
 function runFunction(doc: any, req: any, entropy: string): Outcome {
   var outcome = runOnce(doc, callOf(req), entropy, req);
