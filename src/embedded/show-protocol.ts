@@ -19,14 +19,16 @@ export interface ShowJob {
 /** busy: the call never ran (its account's queue was full, or no worker was free in time); closed: the engine is stopping;
  * setup: the sandbox could not get the call ready (a context, the show, the doc), never the function's fault;
  * resend: the worker no longer has the show's source (between engine and worker only);
- * rerun: the call ran out of memory or crashed in a runtime other calls had used, which may be their doing: it runs again in a fresh one (between engine and worker only) */
-export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'rerun';
+ * rerun: the call ran out of memory or crashed in a runtime other calls had used, which may be their doing: it runs again in a fresh one (between engine and worker only);
+ * fatal: the show threw ['fatal', error, reason], as a query server takes it: answered with the error, and the runtime ends */
+export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'rerun' | 'fatal';
 
 /** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
-/** own: the call ran in a runtime no other call had used, so how it ended is its own doing */
+/** own: the call ran in a runtime no other call had used, so how it ended is its own doing;
+ * error: for `fatal`, the error the show threw (the query server answers it, then ends) */
 export type ShowOutcome =
   | { ok: true; result: string | undefined; own?: true }
-  | { ok: false; failure: ShowFailure; message: string; own?: true };
+  | { ok: false; failure: ShowFailure; message: string; own?: true; error?: string };
 
 /** Which calls share a QuickJS context: all (as one couchjs process), those of one function revision, or none. */
 export type Isolation = 'shared' | 'function' | 'call';

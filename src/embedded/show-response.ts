@@ -28,6 +28,7 @@ function answerOf(outcome: ShowOutcome, docMissing: boolean): ShowAnswer {
   if (!outcome.ok) {
     if (outcome.failure === 'busy') return json(429, { error: 'too_many_requests', reason: outcome.message });
     if (outcome.failure === 'closed' || outcome.failure === 'setup' || outcome.failure === 'rerun') return json(503, { error: 'service_unavailable', reason: outcome.message });
+    if (outcome.failure === 'fatal') return json(500, { error: outcome.error ?? 'unknown_error', reason: outcome.message });
     if (outcome.failure === 'render_error' && docMissing) return json(404, { error: 'not_found', reason: 'missing' });
     if (outcome.failure === 'render_error' || outcome.failure === 'compilation_error') {
       return json(500, { error: outcome.failure, reason: `function raised error: ${outcome.message}` });

@@ -111,7 +111,7 @@ const OUT_OF_MEMORY = /out of memory/i;
 /** The call ran out of memory: the sandbox's failure, or the show's own
  * answer to an error it caught (the show answers 500 with the reason). */
 function outOfMemory(outcome: ShowOutcome): boolean {
-  if (!outcome.ok) return (outcome.failure === 'memory' || outcome.failure === 'setup') && OUT_OF_MEMORY.test(outcome.message);
+  if (!outcome.ok) return (outcome.failure === 'memory' || outcome.failure === 'setup' || outcome.failure === 'fatal') && OUT_OF_MEMORY.test(outcome.message);
   return outcome.result !== undefined && outcome.result.startsWith('{"code":500') && OUT_OF_MEMORY.test(outcome.result);
 }
 
@@ -248,9 +248,14 @@ export class ShowSandbox {
     // itself fail then
     let message = 'InternalError: out of memory';
     try {
-      const dumped = vm.dump(error) as { name?: string; message?: string } | string | null;
+      const dumped = vm.dump(error) as { name?: string; message?: string } | string | unknown[] | null;
+      // what CouchDB's query server does with a thrown ['fatal', error, reason]
+      if (Array.isArray(dumped) && dumped.length === 3 && dumped[0] === 'fatal') {
+        return { ok: false, failure: 'fatal', error: String(dumped[1]), message: String(dumped[2]) };
+      }
       if (dumped !== null && dumped !== undefined) {
-        message = typeof dumped === 'object' ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+        const thrown = dumped as { name?: string; message?: string } | string;
+        message = typeof thrown === 'object' ? `${thrown.name ?? 'Error'}: ${thrown.message ?? ''}` : String(thrown);
       }
     } catch {
       // keep "out of memory"

@@ -39,6 +39,8 @@ export function classifyShow(status: number, text: string): Outcome {
   if (status === 423) return { kind: 'disabled', reason };
   if (status === 429) return { kind: 'busy', reason };
   if (status === 500 && (body.error === 'function_error' || body.error === 'invalid_callflow')) return { kind: body.error, reason };
+  // the show ended its query server process, left full by what outlived the call
+  if (status === 500 && body.error === 'out_of_memory') return { kind: 'function_error', reason: `the function ran out of memory: ${reason}` };
   if (status === 500 && body.error === 'os_process_error') {
     if (/timed out|timeout|time limit/i.test(reason)) return { kind: 'timeout', reason: 'the function ran past the engine\'s time limit' };
     if (/out of memory/i.test(reason)) return { kind: 'function_error', reason: `the function ran out of memory: ${reason}` };

@@ -40,15 +40,16 @@ function inSharedProcess(outcome: Outcome, ownRuntime: boolean): Outcome {
 const RESOURCE_FAILURE = /out of memory|\{exit_status,\d+\}/i;
 
 // CouchDB's answer when the couchjs process serving the call died
-// (`{"error":"os_process_error","reason":"{exit_status,1}"}`); the next call
-// gets another process, a new one or an idle one of its pool.
+// (`{"error":"os_process_error","reason":"{exit_status,1}"}`), or when the
+// show ended it, out of memory ('out_of_memory'); the next call gets another
+// process, a new one or an idle one of its pool.
 const PROCESS_DIED = /^\{exit_status,\d+\}$/;
 
-function processDied(status: number, text: string): boolean {
+function processEnded(status: number, text: string): boolean {
   if (status !== 500) return false;
   try {
     const body = JSON.parse(text) as { error?: unknown; reason?: unknown };
-    return body.error === 'os_process_error' && typeof body.reason === 'string' && PROCESS_DIED.test(body.reason);
+    return body.error === 'out_of_memory' || (body.error === 'os_process_error' && typeof body.reason === 'string' && PROCESS_DIED.test(body.reason));
   } catch {
     return false;
   }
@@ -62,15 +63,16 @@ export function deadlineOutcome(limits: RunLimits): Outcome {
 export class ShowEngine implements FunctionEngine {
   constructor(private readonly connection: () => Connection, private readonly database: string) {}
 
-  /** A couchjs process is shared by every account: what made it die (memory
-   * another account filled, say) may not be this call's doing. So a call
-   * whose process died runs once more, in another process, within what is
-   * left of the deadline (held by a timer: the client's own are coarse). */
+  /** A couchjs process is shared by every account: what made it die or
+   * fill up (memory another account filled, say) may not be this call's
+   * doing. So a call whose process ended runs once more, in another process,
+   * within what is left of the deadline (held by a timer: the client's own
+   * are coarse). */
   async run(functionId: string, query: string, limits: RunLimits): Promise<Outcome> {
     const until = performance.now() + limits.deadlineMs;
     const first = await this.ask(functionId, query, limits, limits.deadlineMs);
     const left = Math.floor(until - performance.now());
-    if ('kind' in first || !processDied(first.status, first.text) || left <= 0) return this.outcome(first, limits);
+    if ('kind' in first || !processEnded(first.status, first.text) || left <= 0) return this.outcome(first, limits);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Outcome>((resolve) => { timer = setTimeout(() => resolve(deadlineOutcome(limits)), left); });
     try {

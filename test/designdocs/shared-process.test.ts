@@ -4,6 +4,7 @@
 // what other accounts' functions keep in it be counted against a call.
 import test from 'ava';
 import { readDesignDocs } from '../../src/build/designdocs.js';
+import type { ShowOutcome } from '../../src/embedded/show-protocol.js';
 import { cappedQuickJS, ShowSandbox } from '../../src/embedded/show-sandbox.js';
 import { whShow } from '../../src/invoke/sandbox-engine.js';
 import { compiledDesignDocs } from '../../src/paths.js';
@@ -12,15 +13,19 @@ const MEMORY = 8 * 1024 * 1024;
 const show = whShow(readDesignDocs(compiledDesignDocs));
 let jobs = 0;
 
-async function process(): Promise<ShowSandbox> {
-  return new ShowSandbox(await cappedQuickJS(MEMORY), { memoryLimitBytes: MEMORY, allowEval: true });
+async function process(memory = MEMORY): Promise<ShowSandbox> {
+  return new ShowSandbox(await cappedQuickJS(memory), { memoryLimitBytes: memory, allowEval: true });
 }
 
-/** Calls function `id` as CouchDB would, with the call in the query. */
-function call(sandbox: ShowSandbox, id: string, function_js: string, query: string): { code: number; json: any } | string {
+function run(sandbox: ShowSandbox, id: string, function_js: string, query: string): ShowOutcome {
   const doc = JSON.stringify({ _id: id, _rev: '1-a', pvt_type: 'function', function_js, enabled: true });
   const req = JSON.stringify({ uuid: `u${++jobs}`, peer: '127.0.0.1', headers: {}, raw_path: `/functions/_design/functions/_show/wh/${id}?${query}` });
-  const outcome = sandbox.call({ id: jobs, key: show.key, doc, req, timeoutMs: 5000 }, show.source);
+  return sandbox.call({ id: jobs, key: show.key, doc, req, timeoutMs: 5000 }, show.source);
+}
+
+/** Calls function `id` as CouchDB would, with the call in the query: the show's answer, or how the runtime failed. */
+function call(sandbox: ShowSandbox, id: string, function_js: string, query: string): { code: number; json: any } | string {
+  const outcome = run(sandbox, id, function_js, query);
   return outcome.ok && outcome.result !== undefined ? JSON.parse(outcome.result) : `${outcome.ok ? 'no answer' : `${outcome.failure}: ${outcome.message}`}`;
 }
 
@@ -41,4 +46,23 @@ test('a call that runs out of memory where other accounts\' functions are kept r
     t.deepEqual(call(sandbox, `heavy${n}`, heavy(n), 'To=1'), { code: 200, json: { module: 'tts', data: { text: `heavy ${n}` } } });
     t.deepEqual(call(sandbox, 'needy', NEEDY, 'To=2000'), { code: 200, json: { module: 'tts', data: { text: '2000! 2097144' } } }, `after ${n + 1} heavy functions`);
   }
+});
+
+const REPLY = "return {module: 'tts', data: {text: 'fine'}};";
+
+test('a call that runs out of memory where no room is left after it ends the process, as the query server allows, and the next call gets a fresh one', async (t) => {
+  // a process so small that the show's probe for a few megabytes never fits:
+  // as one that what outlived other calls has filled
+  const sandbox = await process(4 * 1024 * 1024);
+  const filler = "var s = 'x'; while (s.length < 1 << 20) s += s; var kept = []; while (true) kept.push(s.slice(kept.length % 7));";
+  t.like(run(sandbox, 'filler', filler, ''), { ok: false, failure: 'fatal', error: 'out_of_memory', own: true });
+  t.deepEqual(run(sandbox, 'next', REPLY, ''), { ok: true, result: JSON.stringify({ code: 200, json: { module: 'tts', data: { text: 'fine' } } }), own: true }, 'in a runtime of its own');
+});
+
+test('a function that only throws such an error ends nothing: the process had room', async (t) => {
+  const sandbox = await process();
+  const answer = run(sandbox, 'liar', 'throw null;', '');
+  t.like(answer, { ok: true, own: true });
+  t.like(JSON.parse((answer as { result: string }).result), { code: 500, json: { error: 'function_error', reason: 'out of memory (or the function threw null)' } });
+  t.deepEqual(run(sandbox, 'next', REPLY, ''), { ok: true, result: JSON.stringify({ code: 200, json: { module: 'tts', data: { text: 'fine' } } }) }, 'in the same runtime');
 });

@@ -37,6 +37,13 @@ test('a call whose process died runs once more, in another process, and answers 
   t.regex(seen[0], /^\/functions\/_design\/functions\/_show\/wh\/fn1\?To=2000$/);
 });
 
+test('a call that ended its process out of memory runs once more, in another process', async (t) => {
+  const ended = { status: 500, body: '{"error":"out_of_memory","reason":"InternalError: out of memory"}' };
+  const { engine, seen } = await stubCouch(t, [ended, CALLFLOW]);
+  t.like(await engine.run('fn1', '', limits), { kind: 'success' });
+  t.is(seen.length, 2);
+});
+
 test('a call whose process dies again fails, said in words, and is not counted against the function', async (t) => {
   const { engine, seen } = await stubCouch(t, [DIED, DIED, CALLFLOW]);
   t.deepEqual(await engine.run('fn1', '', limits), {

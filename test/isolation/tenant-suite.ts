@@ -245,9 +245,12 @@ test.serial('11. a memory bomb of large strings ends as out of memory, not at th
 
 test.serial('12. code that keeps megabytes once compiled, filling a shared process, does not make another account\'s call run out of memory or be blamed', async (t) => {
   // each nested function keeps a copy of its source: 40 KB, 100 deep, about
-  // 4 MB per function, and 20 of them more than a process's 64 MB
+  // 4 MB per function, and 20 of them more than a process's 64 MB; each call
+  // also leaves a cycle of garbage that holds its code, so that dropping the
+  // compiled functions frees nothing until a collection
   let source = `var table = "${'y'.repeat(40_000)}";\n`;
   for (let depth = 0; depth < 100; depth++) source = `function level${depth}() { ${source} }\n`;
+  source = `var held = {code: arguments.callee, inner: level99}; held.self = held;\n${source}`;
   const heavy = await Promise.all(Array.from({ length: 20 }, (_, n) =>
     api.createFunction(attacker, { name: `heavy${n}`, function_js: `${source}return {module: 'tts', data: {text: 'heavy ${n}'}};` })));
   const needy = await api.createFunction(victim, {

@@ -74,9 +74,13 @@ test('a memory bomb says it ran out of memory, not that it ran too long', async 
   const bomb = await api.createFunction(owner, { function_js: 'var a = []; while (true) { a.push(new Array(1000000)); }' });
   await new Promise((r) => setTimeout(r, 1100)); // a fresh second of calls for this account
   const res = await api.invoke(owner, bomb);
-  // a real CouchDB's own time limit (os_process_timeout) may come first there
+  // a real CouchDB's own time limit (os_process_timeout) may come first
+  // there; and there its couchjs is shared, so running out of memory is not
+  // counted against the function (503)
   if (process.env.COUCHDB_URL && res.status === 504) return t.pass();
-  t.is(res.status, 500, res.text);
-  t.is(res.body.message, 'function_error');
+  if (!(process.env.COUCHDB_URL && res.status === 503)) {
+    t.is(res.status, 500, res.text);
+    t.is(res.body.message, 'function_error');
+  }
   t.regex(res.body.data.cause, /out of memory/);
 });

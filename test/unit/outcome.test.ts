@@ -84,7 +84,8 @@ test('running out of memory or a dead process counts against the function only i
   const answers = [
     json({ error: 'function_error', reason: 'InternalError: out of memory (line 3)' }),
     json({ error: 'os_process_error', reason: 'InternalError: out of memory (the limit is 64 MB)' }),
-    json({ error: 'os_process_error', reason: '{exit_status,1}' })
+    json({ error: 'os_process_error', reason: '{exit_status,1}' }),
+    json({ error: 'out_of_memory', reason: 'InternalError: out of memory' })
   ];
   for (const text of answers) {
     t.is(showOutcome(500, text, { 'x-couchfn-runtime': 'own' }, limits).kind, 'function_error', text);

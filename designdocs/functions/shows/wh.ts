@@ -62,16 +62,38 @@ var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
 // A run that ran out of memory where other accounts' compiled functions were
 // kept may have lacked only what they hold: they are dropped (in QuickJS
 // freed at once, unless garbage in cycles still holds them) and the function
-// runs once more on the call decoded afresh. Where that is not enough, the
-// proxy does not count running out of memory in a shared process against
-// the function. A function that throws such an error itself only runs twice
-// and costs the others a compile each. A call the proxy decoded is not run again here: its
-// first run may have changed it, and that engine reruns it in a fresh runtime.
+// runs once more on the call decoded afresh. A function that throws such an
+// error itself only runs twice and costs the others a compile each. A call
+// the proxy decoded is not run again here: its first run may have changed
+// it, and that engine reruns it in a fresh runtime itself.
 function runFunction(doc: any, req: any, entropy: string): Outcome {
   var outcome = runOnce(doc, callOf(req), entropy, req);
   if (outcome.error === undefined || !regExpExec(OUT_OF_MEMORY, outcome.error) || hasOwn(req, 'couchfn_call')) return outcome;
   if (!forgetCompiled(doc)) return outcome;
   return runOnce(doc, callOf(req), entropy, req);
+}
+
+// Room for a few megabytes after a run that ran out of memory. Where there is
+// none, what fills the process outlives the call (garbage in cycles, which
+// QuickJS collects only when it makes an object past a threshold, and never
+// again once a collection found the heap over two thirds full): every later
+// call there would run out too, whoever's, so the show ends the process as
+// the query server lets it ('fatal'), and CouchDB starts a fresh one. A
+// function that only throws such an error finds room, and ends nothing.
+var PROBE_CHUNK = 4096;
+var PROBE_CHUNKS = 1024;
+
+function roomLeft(): boolean {
+  try {
+    var chunk = 'x';
+    while (chunk.length < PROBE_CHUNK) chunk += chunk;
+    // joined, not concatenated: engines keep a concatenation as a rope of its parts
+    var parts: string[] = [];
+    parts.length = PROBE_CHUNKS + 1;
+    return parts.join(chunk).length === PROBE_CHUNK * PROBE_CHUNKS;
+  } catch (e) {
+    return false;
+  }
 }
 
 // Everything that may run customer code (the body, and getters or toJSON in
@@ -134,6 +156,10 @@ export default function wh(doc: any, req: any): ShowResponse {
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
   var outcome = runFunction(doc, req, entropy);
+  if (outcome.error !== undefined && regExpExec(OUT_OF_MEMORY, outcome.error) && !roomLeft()) {
+    // the query server's own protocol: answer this call with the error, then end the process
+    throw ['fatal', 'out_of_memory', outcome.error];
+  }
   if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error, outcome.logs), doc);
   var problem = outcome.problem || callflowProblem(outcome.value);
   if (problem) return withVersion(answer(500, 'invalid_callflow', problem, outcome.logs), doc);
