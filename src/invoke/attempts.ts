@@ -26,6 +26,8 @@ export interface Attempt {
   version?: string;
   /** a reseller's global function: the account it ran for (null: none) */
   account_id?: string | null;
+  /** false: a run anyone could ask for (the public route), never counted towards auto-disable */
+  counted?: false;
 }
 
 export interface AttemptsDoc {

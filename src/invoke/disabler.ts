@@ -15,7 +15,7 @@ export class AutoDisabler {
   constructor(private readonly functions: FunctionStore, private readonly options: DisablerOptions) {}
 
   private faults(attempts: AttemptsDoc, since: number) {
-    return attempts.failures.filter((a) => FUNCTION_FAULTS.has(a.kind) && Date.parse(a.timestamp) >= since);
+    return attempts.failures.filter((a) => FUNCTION_FAULTS.has(a.kind) && a.counted !== false && Date.parse(a.timestamp) >= since);
   }
 
   /** Disables the function when its recent faults reach the threshold. */

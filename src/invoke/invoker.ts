@@ -132,7 +132,8 @@ export class Invoker {
       ...(outcome.logs?.dropped ? { logs_dropped: outcome.logs.dropped } : {}),
       ...(outcome.version ? { version: outcome.version } : {}),
       // a reseller's function says for which account it ran (none: the public route matched no installation)
-      ...(target.global ? { account_id: account?._id ?? null } : {})
+      ...(target.global ? { account_id: account?._id ?? null } : {}),
+      ...(counts ? {} : { counted: false as const })
     };
     // counted, and auto-disabled, where the function lives: a reseller's function is one, whoever runs it
     const written = this.attempts.record(ownerId, attempt);
