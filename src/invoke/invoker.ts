@@ -29,10 +29,12 @@ const NOT_RUN = new Set(['not_found', 'disabled', 'busy', 'account_disabled', 't
  * run by a descendant or through the public route) learns of a run: the
  * outcome's kind, never the function's own words (its logs, what it threw,
  * why it was disabled), which stay in its owner's attempts. */
-function toOutsider(outcome: Outcome): Outcome {
+export function toOutsider(outcome: Outcome): Outcome {
   const { logs: _logs, ...rest } = outcome;
   if (FUNCTION_FAULTS.has(outcome.kind)) return { ...rest, reason: `the function failed (${outcome.kind}); its owner sees why in its attempts` };
   if (outcome.kind === 'disabled') return { ...rest, reason: 'the function is disabled' };
+  // it may quote what the function threw (out of memory in a shared process)
+  if (outcome.kind === 'unavailable') return { ...rest, reason: 'the function could not be run; its owner sees why in its attempts' };
   return rest;
 }
 

@@ -34,10 +34,13 @@ export function showOutcome(status: number, text: string, headers: Record<string
 // embedded engine runs such a call again in a runtime of its own and says so.
 function inSharedProcess(outcome: Outcome, ownRuntime: boolean): Outcome {
   if (ownRuntime || outcome.kind !== 'function_error' || !RESOURCE_FAILURE.test(outcome.reason ?? '')) return outcome;
-  return { kind: 'unavailable', reason: `${outcome.reason} (in a query server process other accounts share: not counted against the function)` };
+  return { ...outcome, kind: 'unavailable', reason: `${outcome.reason} (in a query server process other accounts share: not counted against the function)` };
 }
 
-const RESOURCE_FAILURE = /out of memory|\{exit_status,\d+\}/i;
+// the reasons classifyShow gives these failures: the engine's own words, or
+// what the show answers for what the function threw (which a function can
+// imitate, and so keep itself from being disabled, and nothing more)
+const RESOURCE_FAILURE = /^the function ran out of memory: |^the query server process running the function died: |^(InternalError: )?out of memory/;
 
 // CouchDB's answer when the couchjs process serving the call died
 // (`{"error":"os_process_error","reason":"{exit_status,1}"}`), or when the
@@ -72,7 +75,10 @@ export class ShowEngine implements FunctionEngine {
     const until = performance.now() + limits.deadlineMs;
     const first = await this.ask(functionId, query, limits, limits.deadlineMs);
     const left = Math.floor(until - performance.now());
-    if ('kind' in first || !processEnded(first.status, first.text) || left <= 0) return this.outcome(first, limits);
+    // an end in a runtime of its own (the embedded engine's, after its own rerun) is the function's: no retry
+    if ('kind' in first || first.headers?.[OWN_RUNTIME_HEADER] === 'own' || !processEnded(first.status, first.text) || left <= 0) {
+      return this.outcome(first, limits);
+    }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Outcome>((resolve) => { timer = setTimeout(() => resolve(deadlineOutcome(limits)), left); });
     try {

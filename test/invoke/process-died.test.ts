@@ -13,7 +13,7 @@ const limits = { deadlineMs: 5000, maxResultBytes: 4096, logLines: 50, logBytes:
 const DIED = { status: 500, body: '{"error":"os_process_error","reason":"{exit_status,1}"}' };
 const CALLFLOW = { status: 200, body: '{"module":"tts","data":{"text":"own"}}\n' };
 
-interface Answer { status: number; body: string; delayMs?: number }
+interface Answer { status: number; body: string; delayMs?: number; headers?: Record<string, string> }
 
 /** A CouchDB that answers the show with `answers` in turn, and counts the calls. */
 async function stubCouch(t: { teardown(fn: () => unknown): void }, answers: Answer[]) {
@@ -21,7 +21,7 @@ async function stubCouch(t: { teardown(fn: () => unknown): void }, answers: Answ
   const server: Server = createServer((req, res) => {
     seen.push(req.url ?? '');
     const answer = answers[Math.min(seen.length, answers.length) - 1];
-    setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body), answer.delayMs ?? 0);
+    setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body), answer.delayMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const connection = openConnection('stub', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -42,6 +42,13 @@ test('a call that ended its process out of memory runs once more, in another pro
   const { engine, seen } = await stubCouch(t, [ended, CALLFLOW]);
   t.like(await engine.run('fn1', '', limits), { kind: 'success' });
   t.is(seen.length, 2);
+});
+
+test('an end in a runtime of its own (the embedded engine\'s, after its own rerun) is not run again: it counts', async (t) => {
+  const ended = { status: 500, body: '{"error":"out_of_memory","reason":"InternalError: out of memory"}', headers: { 'x-couchfn-runtime': 'own' } };
+  const { engine, seen } = await stubCouch(t, [ended, CALLFLOW]);
+  t.deepEqual(await engine.run('fn1', '', limits), { kind: 'function_error', reason: 'the function ran out of memory: InternalError: out of memory' });
+  t.is(seen.length, 1);
 });
 
 test('a call whose process dies again fails, said in words, and is not counted against the function', async (t) => {

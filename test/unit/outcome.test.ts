@@ -3,6 +3,7 @@
 import test from 'ava';
 import { classifyShow, FUNCTION_FAULTS, type OutcomeKind } from '../../src/invoke/outcome.js';
 import { showOutcome } from '../../src/invoke/show-engine.js';
+import { toOutsider } from '../../src/invoke/invoker.js';
 
 const json = (body: unknown) => JSON.stringify(body);
 
@@ -94,4 +95,14 @@ test('running out of memory or a dead process counts against the function only i
     t.regex(shared.reason ?? '', /(out of memory|exit_status).*other accounts share: not counted against the function/);
   }
   t.is(showOutcome(500, json({ error: 'function_error', reason: 'TypeError: x is undefined' }), {}, limits).kind, 'function_error', 'its own errors still count');
+  t.is(showOutcome(500, json({ error: 'function_error', reason: 'Error: no route for "out of memory"' }), {}, limits).kind, 'function_error', 'words of its own that only mention it');
+});
+
+test('a caller who does not own the function never reads its words, not even in a failure the platform takes on itself', (t) => {
+  const limits = { deadlineMs: 1000, maxResultBytes: 4096, logLines: 0, logBytes: 0 };
+  const shared = showOutcome(500, json({ error: 'function_error', reason: 'InternalError: out of memory; key sk_live_SECRET' }), {}, limits);
+  t.is(shared.kind, 'unavailable');
+  t.regex(shared.reason ?? '', /sk_live_SECRET/, 'the owner reads it in its attempts');
+  t.notRegex(JSON.stringify(toOutsider(shared)), /SECRET/);
+  t.notRegex(JSON.stringify(toOutsider({ kind: 'function_error', reason: 'key sk_live_SECRET' })), /SECRET/);
 });
