@@ -57,13 +57,22 @@ const docId = (functionId: string) => `attempts:${functionId}`;
 const newestFirst = (a: Attempt, b: Attempt) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0);
 const MAX_CONFLICT_RETRIES = 8;
 
+/** The newest `cap` attempts; failures anyone could cause (counted: false)
+ * only in the room counted ones leave, so that they never push out what
+ * auto-disable counts. */
+function capped(attempts: Attempt[], cap: number): Attempt[] {
+  const counted = attempts.filter((a) => a.counted !== false).sort(newestFirst).slice(0, cap);
+  const uncounted = attempts.filter((a) => a.counted === false).sort(newestFirst).slice(0, cap - counted.length);
+  return [...counted, ...uncounted].sort(newestFirst);
+}
+
 /** One list of attempts from several copies: each attempt once, newest first, capped. */
 function mergeAttempts(lists: Attempt[][], cap: number): Attempt[] {
   const seen = new Map<string, Attempt>();
   for (const list of lists) {
     for (const a of list) seen.set(`${a.timestamp}|${a.call_id ?? ''}|${a.kind}|${a.duration_ms}|${a.error ?? ''}`, a);
   }
-  return [...seen.values()].sort(newestFirst).slice(0, cap);
+  return capped([...seen.values()], cap);
 }
 
 export class AttemptLog {
@@ -132,7 +141,7 @@ export class AttemptLog {
       const doc: AttemptsDoc = current ?? {
         _id: docId(functionId), pvt_type: 'function_attempts', function_id: functionId, account_id: accountId, failures: [], successes: []
       };
-      doc.failures = [...attempts.filter((a) => a.result === 'failure'), ...doc.failures].sort(newestFirst).slice(0, cap);
+      doc.failures = capped([...attempts.filter((a) => a.result === 'failure'), ...doc.failures], cap);
       doc.successes = [...attempts.filter((a) => a.result === 'success'), ...doc.successes].sort(newestFirst).slice(0, cap);
       try {
         const { rev, accepted } = await this.db.write(doc);

@@ -216,3 +216,18 @@ test('invoking by event reaches the resellers\' global functions bound to it, as
   await api.createFunction(other, { name: 'on-ring', function_js: router('own') });
   t.deepEqual((await fire(other)).body.data, []);
 });
+
+test('failures anyone can cause on the public route never push out the counted ones: a reseller cannot keep its broken function enabled that way', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'broken', global: true, function_js: "throw new Error('broken');" });
+  for (let i = 0; i < 5; i++) t.is((await api.invoke(reseller, id)).status, 500);
+  // more uncounted failures than the 50 attempts a function keeps, paced under the public route's rate
+  let anonymous = 0;
+  while (anonymous < 50) {
+    if ((await api.call('GET', publicRoute('broken'))).status === 500) anonymous++;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  t.is((await api.invoke(reseller, id)).status, 500, 'the sixth counted failure within the minute');
+  await api.couchfn.services.invoker.idle();
+  const fn = await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: reseller.token });
+  t.false(fn.body.data.enabled, 'disabled after six counted failures (the default threshold)');
+});
