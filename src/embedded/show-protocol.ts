@@ -23,8 +23,8 @@ export interface ShowJob {
  * fatal: the show threw ['fatal', error, reason], as a query server takes it: answered with the error, and the runtime ends */
 export type ShowFailure = 'render_error' | 'compilation_error' | 'timeout' | 'memory' | 'crashed' | 'busy' | 'closed' | 'setup' | 'resend' | 'rerun' | 'fatal';
 
-/** `result` is the JSON text of what the show returned (undefined when it returned nothing). */
-/** own: the call ran in a runtime no other call had used, so how it ended is its own doing;
+/** `result` is the JSON text of what the show returned (undefined when it returned nothing);
+ * own: the call ran in a runtime no other call had used, so how it ended is its own doing;
  * error: for `fatal`, the error the show threw (the query server answers it, then ends) */
 export type ShowOutcome =
   | { ok: true; result: string | undefined; own?: true }

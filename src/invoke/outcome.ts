@@ -26,6 +26,9 @@ export interface Outcome {
   version?: string;
 }
 
+/** CouchDB's reason when the couchjs process serving a call died. */
+export const PROCESS_DIED = /^\{exit_status,\d+\}$/;
+
 /** The show's answer (status and JSON body) as an outcome. */
 export function classifyShow(status: number, text: string): Outcome {
   // CouchDB ends a show's JSON with a newline; the embedded engine does not: trimmed, every engine answers alike
@@ -44,7 +47,7 @@ export function classifyShow(status: number, text: string): Outcome {
   if (status === 500 && body.error === 'os_process_error') {
     if (/timed out|timeout|time limit/i.test(reason)) return { kind: 'timeout', reason: 'the function ran past the engine\'s time limit' };
     if (/out of memory/i.test(reason)) return { kind: 'function_error', reason: `the function ran out of memory: ${reason}` };
-    if (/^\{exit_status,\d+\}$/.test(reason)) return { kind: 'function_error', reason: `the query server process running the function died: ${reason}` };
+    if (PROCESS_DIED.test(reason)) return { kind: 'function_error', reason: `the query server process running the function died: ${reason}` };
     return { kind: 'function_error', reason };
   }
   if (body.error === 'eval_blocked' || body.error === 'lockdown_failed') return { kind: 'unavailable', reason };

@@ -6,7 +6,7 @@ import type { Connection } from '../couch/connection.js';
 import { docPath } from '../couch/database.js';
 import { CouchError, send, type CouchAnswer } from '../couch/request.js';
 import type { FunctionEngine, RunLimits } from './engine.js';
-import { classifyShow, type Outcome } from './outcome.js';
+import { classifyShow, PROCESS_DIED, type Outcome } from './outcome.js';
 import { LOG_LIMITS_HEADER, LOGS_HEADER, logLimitsHeader, parseLogsHeader } from './function-logs.js';
 import { OWN_RUNTIME_HEADER } from '../embedded/show-response.js';
 
@@ -46,7 +46,6 @@ const RESOURCE_FAILURE = /^the function ran out of memory: |^the query server pr
 // (`{"error":"os_process_error","reason":"{exit_status,1}"}`), or when the
 // show ended it, out of memory ('out_of_memory'); the next call gets another
 // process, a new one or an idle one of its pool.
-const PROCESS_DIED = /^\{exit_status,\d+\}$/;
 
 function processEnded(status: number, text: string): boolean {
   if (status !== 500) return false;
