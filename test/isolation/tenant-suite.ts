@@ -6,6 +6,7 @@
 // engine (tenants.test.ts, tenants-sandbox.test.ts).
 import test, { type ExecutionContext } from 'ava';
 import { startApi, type Caller, type TestApi } from '../helpers/api.js';
+import { FUNCTION_FAULTS, type OutcomeKind } from '../../src/invoke/outcome.js';
 
 let api: TestApi;
 let attacker: Caller;
@@ -265,6 +266,40 @@ test.serial('12. code that keeps megabytes once compiled, filling a shared proce
     t.deepEqual(answer.body.data, { module: 'tts', data: { text: `+1555000${n} 2097144` } });
   }
   await victimIsUnharmed(t, needy);
+});
+
+test.serial('13. garbage another account leaves in cycles cannot get a victim blamed that catches running out of memory and fails in its own words', async (t) => {
+  // many small objects first, which raises QuickJS's threshold for collecting
+  // garbage, then the memory filled with blocks held only by cycles
+  const filler = await api.createFunction(attacker, {
+    name: 'cycles',
+    function_js: `
+      var many = []; for (var i = 0; i < 400000; i++) many.push({}); many = null;
+      var pad = 'p'; while (pad.length < 65536) pad += pad;
+      var held = [], n = 0;
+      try { while (true) { var o = {}; o.self = o; o.pad = [pad, n].join(''); held.push(o); n++; } } catch (e) {}
+      try { while (true) { var o = {}; o.self = o; held.push(o); n++; } } catch (e) {}
+      held = null;
+      return {module: 'tts', data: {text: 'filled'}};`
+  });
+  const proud = await api.createFunction(victim, {
+    name: 'proud',
+    function_js: "var parts = []; try { for (var i = 0; i < 2000; i++) parts.push({n: i}); } catch (e) { throw new Error('menu could not be built'); } return {module: 'tts', data: {text: call.To + ' ' + parts.length}};"
+  });
+  for (let round = 0; round < 3; round++) {
+    t.is((await api.invoke(victim, proud, { To: `+1555000${round}` })).status, 200);
+    t.is((await api.invoke(attacker, filler)).status, 200);
+    // run again in a fresh worker, which a loaded machine may start past the
+    // proxy's deadline: then a 504 that counts against no one
+    const answer = await api.invoke(victim, proud, { To: `+1555000${round}` });
+    if (answer.status === 504) t.regex(answer.body.data.cause, /not counted against the function/);
+    else t.deepEqual([answer.status, answer.body.data], [200, { module: 'tts', data: { text: `+1555000${round} 2000` } }], answer.text);
+  }
+  await api.couchfn.services.attempts.flushAll();
+  const attempts = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${proud}/attempts`, { token: victim.token });
+  t.deepEqual(attempts.body.data.filter((a: { kind: string }) => FUNCTION_FAULTS.has(a.kind as OutcomeKind)), [], 'the victim is never blamed');
+  const fn = await api.call('GET', `/v2/accounts/${victim.accountId}/functions/${proud}`, { token: victim.token });
+  t.true(fn.body.data.enabled, 'the victim is never disabled');
 });
 
 test.serial('10. Math.random cannot be replayed: one call learns nothing of another\'s numbers', async (t) => {

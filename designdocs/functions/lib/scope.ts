@@ -63,14 +63,11 @@ export function compiledFunction(doc: { _id?: string; _rev?: string; function_js
   return fn;
 }
 
-/** Drops every compiled function; true if any but this document's was kept.
- * What other accounts' functions keep (each nested function keeps a copy of
- * its source) shares this process's memory with every call. */
-export function forgetCompiled(doc: { _id?: string; _rev?: string }): boolean {
-  var others = cached - (hasOwn(cache, '$' + doc._id + '@' + doc._rev) ? 1 : 0);
+/** Drops every compiled function: what they keep (each nested function
+ * keeps a copy of its source) shares this process's memory with every call. */
+export function forgetCompiled(): void {
   cache = {};
   cached = 0;
-  return others > 0;
 }
 
 /** What customer code is handed besides the global: lockdown freezes it too. */

@@ -59,20 +59,6 @@ function messageOf(thrown: any): string {
 
 var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
 
-// A run that ran out of memory where other accounts' compiled functions were
-// kept may have lacked only what they hold: they are dropped (in QuickJS
-// freed at once, unless garbage in cycles still holds them) and the function
-// runs once more on the call decoded afresh. A function that throws such an
-// error itself only runs twice and costs the others a compile each. A call
-// the proxy decoded is not run again here: its first run may have changed
-// it, and that engine reruns it in a fresh runtime itself.
-function runFunction(doc: any, req: any, entropy: string): Outcome {
-  var outcome = runOnce(doc, callOf(req), entropy, req);
-  if (outcome.error === undefined || !regExpExec(OUT_OF_MEMORY, outcome.error) || hasOwn(req, 'couchfn_call')) return outcome;
-  if (!forgetCompiled(doc)) return outcome;
-  return runOnce(doc, callOf(req), entropy, req);
-}
-
 // Room for 16 MB (a quarter of CouchDB's default limit) after a run that ran
 // out of memory. Where there is none, what fills the process outlives the
 // call (garbage in cycles, which QuickJS collects only when it makes an
@@ -99,7 +85,7 @@ function roomLeft(): boolean {
 
 // Everything that may run customer code (the body, and getters or toJSON in
 // what it returns or throws) runs inside the customer span.
-function runOnce(doc: any, call: unknown, entropy: string, req: any): Outcome {
+function runFunction(doc: any, call: unknown, entropy: string, req: any): Outcome {
   var capture = openCapture(logLimits(req.headers));
   var outcome: Outcome;
   enterCustomerCode(entropy);
@@ -156,13 +142,23 @@ export default function wh(doc: any, req: any): ShowResponse {
     return answer(423, 'disabled', doc.pvt_disable_reason || 'function is disabled');
   }
   var entropy = StringCtor(req.uuid) + StringCtor(req.peer) + StringCtor(doc._rev);
-  var outcome = runFunction(doc, req, entropy);
-  if (outcome.error !== undefined && regExpExec(OUT_OF_MEMORY, outcome.error) && !roomLeft()) {
-    // the query server's own protocol: answer this call with the error, then end the process
-    throw ['fatal', 'out_of_memory', outcome.error];
-  }
+  var outcome = runFunction(doc, callOf(req), entropy, req);
+  var problem = outcome.error === undefined ? outcome.problem || callflowProblem(outcome.value) : null;
+  var failure = outcome.error !== undefined ? outcome.error : problem;
+  if (failure) endIfFull(failure);
   if (outcome.error !== undefined) return withVersion(answer(500, 'function_error', outcome.error, outcome.logs), doc);
-  var problem = outcome.problem || callflowProblem(outcome.value);
   if (problem) return withVersion(answer(500, 'invalid_callflow', problem, outcome.logs), doc);
   return withVersion(withLogs({ code: 200, json: outcome.value }, outcome.logs), doc);
+}
+
+// After a failed call. One that ran out of memory: other accounts' compiled
+// functions share this memory, and dropped, they free at once what only they
+// held, for the calls to come (the call is not run again here: it would have
+// only what is left of its time). Any failure, where the process has no room
+// left (a function may catch running out and throw its own error): it ends,
+// by the query server's own protocol, answering this call with the error.
+function endIfFull(failure: string): void {
+  if (regExpExec(OUT_OF_MEMORY, failure)) forgetCompiled();
+  if (roomLeft()) return;
+  throw ['fatal', 'out_of_memory', regExpExec(OUT_OF_MEMORY, failure) ? failure : 'out of memory in this process, after: ' + failure];
 }
