@@ -59,14 +59,14 @@ function messageOf(thrown: any): string {
 
 var OUT_OF_MEMORY = /^(InternalError: )?out of memory/;
 
-// Room for 16 MB (a quarter of CouchDB's default limit) after a run that ran
-// out of memory. Where there is none, what fills the process outlives the
-// call (garbage in cycles, which QuickJS collects only when it makes an
-// object past a threshold, and never again once a collection found the heap
-// over two thirds full): later calls there would run out too, whoever's, so
-// the show ends the process as the query server lets it ('fatal'), and
-// CouchDB starts a fresh one. A function that only throws such an error
-// finds room, and ends nothing.
+// Room for 16 MB (a quarter of CouchDB's default limit) after a failed run.
+// Where there is none, what fills the process outlives the call (garbage in
+// cycles, which QuickJS collects only when it makes an object past a
+// threshold, and never again once a collection found the heap over two
+// thirds full): later calls there would fail too, whoever's, so the show
+// ends the process as the query server lets it ('fatal'), and CouchDB starts
+// a fresh one. A function that only throws an error saying it ran out finds
+// room, and ends nothing.
 var PROBE_CHUNK = 4096;
 var PROBE_CHUNKS = 4096;
 
