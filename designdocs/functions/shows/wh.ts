@@ -158,7 +158,8 @@ export default function wh(doc: any, req: any): ShowResponse {
 // left (a function may catch running out and throw its own error): it ends,
 // by the query server's own protocol, answering this call with the error.
 function endIfFull(failure: string): void {
-  if (regExpExec(OUT_OF_MEMORY, failure)) forgetCompiled();
+  var ranOut = regExpExec(OUT_OF_MEMORY, failure) !== null;
+  if (ranOut) forgetCompiled();
   if (roomLeft()) return;
-  throw ['fatal', 'out_of_memory', regExpExec(OUT_OF_MEMORY, failure) ? failure : 'out of memory in this process, after: ' + failure];
+  throw ['fatal', 'out_of_memory', ranOut ? failure : 'out of memory in this process, after: ' + failure];
 }
