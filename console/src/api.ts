@@ -41,18 +41,33 @@ async function request(method: string, path: string, token: string | null, body?
   return parsed;
 }
 
-/** An API key (64 hex characters) gives a token; anything else is taken as a token. */
+/** The account and expiry a token's payload names, or null when the text is
+ * no token (the server still checks the token on every request). */
+function tokenClaims(value: string): { account_id: string; exp: number } | null {
+  try {
+    const payload = JSON.parse(atob(value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof payload?.account_id === 'string' && typeof payload.exp === 'number' ? payload : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An API key (64 hex characters) gives a token; anything else must be a
+ * token. Either way the account is read once, for its name and whether it
+ * is the master account (the one the API lets manage storage). */
 export async function signIn(secret: string): Promise<Session> {
   const value = secret.trim();
+  let signed: { token: string; apiKey?: string; accountId: string; expiresAt: string };
   if (/^[0-9a-f]{64}$/i.test(value)) {
     const answer = await request('PUT', '/v2/api_auth', null, { data: { api_key: value } });
-    const d = answer.data;
-    return { token: answer.auth_token, apiKey: value, accountId: d.account_id, accountName: d.account_name, master: d.is_reseller, expiresAt: d.expires_at };
+    signed = { token: answer.auth_token, apiKey: value, accountId: answer.data.account_id, expiresAt: answer.data.expires_at };
+  } else {
+    const claims = tokenClaims(value);
+    if (!claims) throw new Error('This is neither an API key (64 hexadecimal characters) nor a token: check what you pasted.');
+    signed = { token: value, accountId: claims.account_id, expiresAt: new Date(claims.exp * 1000).toISOString() };
   }
-  // a token: its payload names the account (the server still checks every request)
-  const payload = JSON.parse(atob(value.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''));
-  const account = await request('GET', `/v2/accounts/${encodeURIComponent(payload.account_id)}`, value);
-  return { token: value, accountId: payload.account_id, accountName: account.data.name, master: false, expiresAt: new Date(payload.exp * 1000).toISOString() };
+  const account = await request('GET', `/v2/accounts/${encodeURIComponent(signed.accountId)}`, signed.token);
+  return { ...signed, accountName: account.data.name, master: account.data.superduper_admin === true };
 }
 
 export class Api {

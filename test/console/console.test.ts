@@ -148,6 +148,25 @@ if (!executable) {
     await page.close();
   });
 
+  test.serial('a mistyped key gets a readable error; the master signed in by token still sees storage, an account does not', async (t) => {
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/`);
+    const asked: string[] = [];
+    page.on('request', (request) => { if (request.url().includes('/v2/')) asked.push(request.url()); });
+    await page.getByLabel('API key or token').fill('wrongkey');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    t.regex(await page.getByRole('alert').textContent() ?? '', /neither an API key .* nor a token/);
+    t.deepEqual(asked, [], 'nothing that is no key and no token is sent');
+
+    await signIn(page, (await api.master()).token);
+    await page.getByRole('button', { name: 'Storage' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, owner.token);
+    t.is(await page.getByRole('button', { name: 'Storage' }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.close();
+  });
+
   test.serial('the master account sees the storage plan; no secret ever went into a URL', async (t) => {
     const page = await browser.context.newPage();
     await signIn(page, MASTER_KEY);
