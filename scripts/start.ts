@@ -52,7 +52,7 @@ couchfn is running.
   Live events ws${api.slice(4)}/v2/websocket, webhooks at ${api}/v2/accounts/<id>/webhooks${websocketLine}
   CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
   Master account ${couchfn.master._id}
-${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one printed at first start, or COUCHFN_MASTER_API_KEY\n'}
+${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one set at the first start (printed then, or COUCHFN_MASTER_API_KEY as it was then; COUCHFN_RESET_MASTER_KEY replaces a lost one)\n'}
 Try it:
   TOKEN=$(curl -s -X PUT ${api}/v2/api_auth -H 'Content-Type: application/json' \\
     -d '{"data":{"api_key":"${key ?? '<master API key>'}"}}' | sed -E 's/.*"auth_token":"([^"]+)".*/\\1/')
