@@ -51,6 +51,7 @@ couchfn is running.
   REST API   ${api}/v2   (OpenAPI: ${api}/v2/openapi.json)
   Live events ws${api.slice(4)}/v2/websocket, webhooks at ${api}/v2/accounts/<id>/webhooks${websocketLine}
   CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
+  Engine     ${config.engine === 'sandbox' ? `sandbox (functions run in this process's QuickJS workers, ${config.sandboxIsolation} isolation)` : 'show (functions run in CouchDB\'s show wh)'}, COUCHFN_ENGINE
   Master account ${couchfn.master._id}
 ${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one set at the first start (printed then, or COUCHFN_MASTER_API_KEY as it was then; COUCHFN_RESET_MASTER_KEY replaces a lost one)\n'}
 Try it:
