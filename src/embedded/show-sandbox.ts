@@ -108,6 +108,19 @@ const MAX_CONTEXTS = 100;
 
 const OUT_OF_MEMORY = /out of memory/i;
 
+/** The Emscripten allocator QuickJS itself allocates from, one per worker. */
+interface Heap { _malloc(bytes: number): number; _free(pointer: number): void }
+
+/** quickjs-emscripten (0.32, pinned) keeps its Emscripten module in a field
+ * its types call protected; the worker needs only its malloc and free. */
+function heapOf(quickjs: QuickJSWASMModule): Heap {
+  const module = (quickjs as unknown as { module?: Partial<Heap> }).module;
+  if (typeof module?._malloc !== 'function' || typeof module._free !== 'function') {
+    throw new Error('this quickjs-emscripten does not expose its heap: the show worker cannot check that a call has room');
+  }
+  return module as Heap;
+}
+
 /** The call ran out of memory: the sandbox's failure, or the show's own
  * answer to an error it caught (the show answers 500 with the reason). */
 function outOfMemory(outcome: ShowOutcome): boolean {
@@ -141,8 +154,38 @@ export class ShowSandbox {
   /** calls the runtime has run, and whether the last call met one that had run others */
   private served = 0;
   private sharedRun = false;
+  /** freeing the runtime failed: its heap may be corrupt, and the worker must go */
+  private broken = false;
+  private readonly heap: Heap;
+  /** what a call finds free in the heap before it starts, at least */
+  private readonly roomBytes: number;
 
-  constructor(private readonly quickjs: QuickJSWASMModule, private readonly options: SandboxOptions) {}
+  constructor(private readonly quickjs: QuickJSWASMModule, private readonly options: SandboxOptions) {
+    this.heap = heapOf(quickjs);
+    this.roomBytes = Math.floor(options.memoryLimitBytes / 2);
+  }
+
+  /** Whether a block of `roomBytes` can be had from the heap now (it is freed at once). */
+  private hasRoom(): boolean {
+    const pointer = this.heap._malloc(this.roomBytes);
+    if (pointer === 0) return false;
+    this.heap._free(pointer);
+    return true;
+  }
+
+  /** What earlier calls left must not starve this one, even one that would
+   * catch running out of memory and answer a fallback (never checked, never
+   * rerun): garbage in cycles QuickJS has not collected can fill the heap
+   * that every context of the worker shares. A heap without room for a call
+   * loses its runtime, and everything in it, before the call, as a fresh
+   * couchjs process would start. Null when the call may go on. */
+  private unready(job: ShowJob): ShowOutcome | null {
+    if ((job.fresh && this.served > 0) || !this.hasRoom()) this.close();
+    if (!this.broken && this.hasRoom()) return null;
+    // a heap that freeing cannot empty, or a runtime that could not be freed:
+    // the call runs again in a new worker (or, there already, gives up unblamed)
+    return { ok: false, failure: job.fresh ? 'setup' : 'rerun', message: 'the show worker has no room left for a call: it is replaced' };
+  }
 
   /** Runs one call; `source` is the show's, if the caller has it (else a
    * context that has not compiled it answers `resend`). A failure of the
@@ -150,7 +193,8 @@ export class ShowSandbox {
    * or run later), ends the runtime: the next call gets a fresh one, as
    * CouchDB restarts a couchjs process. */
   call(job: ShowJob, source: string | undefined): ShowOutcome {
-    if (job.fresh && this.served > 0) this.close();
+    const unready = this.unready(job);
+    if (unready) return unready;
     let outcome: ShowOutcome;
     try {
       outcome = this.run(job, source);
@@ -191,7 +235,19 @@ export class ShowSandbox {
       for (const box of boxes) dispose(box);
       runtime.dispose();
     } catch {
-      // a runtime that ran out of memory may not free cleanly; it is dropped all the same
+      // QuickJS aborted while freeing (a heap filled to the last byte can
+      // leave it inconsistent): nothing more runs in this worker
+      this.broken = true;
+    }
+  }
+
+  /** A new runtime, or the sandbox's failure (never a call's) if none can be had. */
+  private opened(): QuickJSRuntime | ShowOutcome {
+    try {
+      return (this.runtime = this.open());
+    } catch (err) {
+      this.broken = true;
+      return { ok: false, failure: 'setup', message: `the sandbox could not open a runtime: ${(err as Error).message}` };
     }
   }
 
@@ -307,7 +363,8 @@ export class ShowSandbox {
     const parts = job.key.split('/');
     const [ddocId, rev] = parts.length >= 3 ? [parts.slice(0, -2).join('/'), parts[parts.length - 2]] : [job.key, ''];
     if (this.revisions.has(ddocId) && this.revisions.get(ddocId) !== rev) this.close();
-    const runtime = (this.runtime ??= this.open());
+    const runtime = this.runtime ?? this.opened();
+    if ('ok' in runtime) return runtime;
     this.sharedRun = this.served++ > 0;
     this.revisions.set(ddocId, rev);
     // building a context, compiling the show and parsing the doc are the

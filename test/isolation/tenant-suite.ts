@@ -302,6 +302,44 @@ test.serial('13. garbage another account leaves in cycles cannot get a victim bl
   t.true(fn.body.data.enabled, 'the victim is never disabled');
 });
 
+test.serial('14. garbage another account leaves in cycles cannot make a victim that catches running out of memory answer its fallback', async (t) => {
+  // as 13, but the heap is left with a few KB free: enough for the victim's
+  // call to start, not for what it builds, and the victim does not fail: it
+  // catches that and answers its fallback, which no failure check can see
+  const starver = await api.createFunction(attacker, {
+    name: 'starver',
+    function_js: `
+      var many = []; for (var i = 0; i < 400000; i++) many.push({}); many = null;
+      var pad = 'p'; while (pad.length < 65536) pad += pad;
+      var small = 'q'; while (small.length < 4096) small += small;
+      var reserve = []; for (var r = 0; r < 8; r++) reserve.push([small, r].join(''));
+      var held = [], n = 0;
+      try { while (true) { var o = {}; o.self = o; o.pad = [pad, n].join(''); held.push(o); n++; } } catch (e) {}
+      try { while (true) { var o = {}; o.self = o; o.pad = [small, n].join(''); held.push(o); n++; } } catch (e) {}
+      try { while (true) { var o = {}; o.self = o; held.push(o); n++; } } catch (e) {}
+      held = null; reserve = null;
+      return {module: 'tts', data: {text: 'filled'}};`
+  });
+  const vip = await api.createFunction(victim, {
+    name: 'vip',
+    function_js: `
+      var vip;
+      try { vip = call['Custom-Application-Vars'].vip === 'yes'; var menu = []; for (var i = 0; i < 2000; i++) menu.push({n: i}); } catch (e) { vip = false; }
+      return vip ? {module: 'transfer', data: {to: 'vip-desk', caller: call.From}} : {module: 'voicemail', data: {id: 'general'}};`
+  });
+  // couchfn's own engines check the heap before every call; a real
+  // CouchDB's couchjs cannot be asked, and there the victim may get its
+  // fallback (the README says so): it is still never blamed
+  const ours = engine.COUCHFN_ENGINE === 'sandbox' || api.couch.kind === 'embedded';
+  for (let round = 0; round < 4; round++) {
+    t.is((await api.invoke(attacker, starver)).status, 200);
+    const answer = await api.invoke(victim, vip, { From: `+1555000${round}`, 'Custom-Application-Vars': { vip: 'yes' } });
+    t.is(answer.status, 200, answer.text);
+    if (ours) t.deepEqual(answer.body.data, { module: 'transfer', data: { to: 'vip-desk', caller: `+1555000${round}` } }, `round ${round}`);
+  }
+  await victimIsUnharmed(t, vip);
+});
+
 test.serial('10. Math.random cannot be replayed: one call learns nothing of another\'s numbers', async (t) => {
   const random = await api.createFunction(victim, { name: 'random', function_js: "return {module: 'tts', data: {r: Math.random()}};" });
   // xorshift64* state recovery from two outputs (QuickJS's generator), then
