@@ -26,6 +26,8 @@ export interface Attempt {
   version?: string;
   /** a reseller's global function: the account it ran for (null: none) */
   account_id?: string | null;
+  /** and the customer branch that account is in: the account directly below the reseller (or the account itself) */
+  branch_id?: string;
   /** false: a run anyone could ask for (the public route), never counted towards auto-disable */
   counted?: false;
 }

@@ -3,10 +3,14 @@
 // that quotes the last error. Platform failures never count. The count is
 // read from the function's attempts doc, which every proxy process writes,
 // so the threshold holds across processes; the function itself is read only
-// when the threshold is reached.
+// when the threshold is reached. A reseller's global function runs for every
+// account below it, and any of them can make it fail with the calls it
+// sends: it is disabled only when its failures come from the reseller's own
+// calls or from two customer branches, never from one branch alone (however
+// many sub-accounts that branch makes).
 import { CouchError } from '../couch/request.js';
 import type { FunctionDoc, FunctionStore } from '../functions/store.js';
-import type { AttemptsDoc } from './attempts.js';
+import type { Attempt, AttemptsDoc } from './attempts.js';
 import { FUNCTION_FAULTS } from './outcome.js';
 
 export interface DisablerOptions { afterFailures: number; windowSeconds: number }
@@ -18,17 +22,24 @@ export class AutoDisabler {
     return attempts.failures.filter((a) => FUNCTION_FAULTS.has(a.kind) && a.counted !== false && Date.parse(a.timestamp) >= since);
   }
 
+  /** Whether the faults may disable the function: the owner's own, or more than one customer branch's. */
+  private enough(faults: Attempt[], ownerId: string): boolean {
+    if (faults.length < this.options.afterFailures) return false;
+    const sources = new Set(faults.map((a) => a.branch_id ?? a.account_id ?? ownerId));
+    return sources.has(ownerId) || sources.size > 1;
+  }
+
   /** Disables the function when its recent faults reach the threshold. */
   async check(accountId: string, attempts: AttemptsDoc): Promise<void> {
     const { afterFailures, windowSeconds } = this.options;
     const windowStart = Date.now() - windowSeconds * 1000;
-    if (afterFailures === 0 || this.faults(attempts, windowStart).length < afterFailures) return;
+    if (afterFailures === 0 || !this.enough(this.faults(attempts, windowStart), accountId)) return;
     for (let tries = 0; tries < 3; tries++) {
       const doc = await this.functions.get(accountId, attempts.function_id);
       if (doc.enabled === false) return;
       // re-enabling forgives what came before it
       const faults = this.faults(attempts, Math.max(windowStart, Date.parse(String(doc.pvt_enabled_at ?? 0)) || 0));
-      if (faults.length < afterFailures) return;
+      if (!this.enough(faults, accountId)) return;
       const reason = `too many failed attempts: ${faults.length} failures within ${windowSeconds} s; last: ${faults[0].error ?? faults[0].kind}`;
       try {
         await this.functions.save({ ...doc, enabled: false, pvt_disable_reason: reason, pvt_disabled_by: 'auto', pvt_disabled_at: new Date().toISOString() } as FunctionDoc, doc);

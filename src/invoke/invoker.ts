@@ -38,6 +38,13 @@ export function toOutsider(outcome: Outcome): Outcome {
   return rest;
 }
 
+/** The account directly below `ownerId` on the way down to `account` (the
+ * account itself when the owner is its parent, or not above it at all). */
+function branchOf(account: AccountDoc, ownerId: string): string {
+  const at = account.pvt_tree.indexOf(ownerId);
+  return at < 0 ? account._id : account.pvt_tree[at + 1] ?? account._id;
+}
+
 export class Invoker {
   /** runs, and their recording, not finished yet: a graceful stop waits for them */
   private readonly underWay = new Set<Promise<unknown>>();
@@ -133,8 +140,8 @@ export class Invoker {
       ...(outcome.logs?.lines.length ? { logs: outcome.logs.lines } : {}),
       ...(outcome.logs?.dropped ? { logs_dropped: outcome.logs.dropped } : {}),
       ...(outcome.version ? { version: outcome.version } : {}),
-      // a reseller's function says for which account it ran (none: the public route matched no installation)
-      ...(target.global ? { account_id: account?._id ?? null } : {}),
+      // a reseller's function says for which account it ran (none: the public route matched no installation), and in which branch
+      ...(target.global ? { account_id: account?._id ?? null, ...(account ? { branch_id: branchOf(account, ownerId) } : {}) } : {}),
       ...(counts ? {} : { counted: false as const })
     };
     // counted, and auto-disabled, where the function lives: a reseller's function is one, whoever runs it

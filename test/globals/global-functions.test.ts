@@ -217,6 +217,28 @@ test('invoking by event reaches the resellers\' global functions bound to it, as
   t.deepEqual((await fire(other)).body.data, []);
 });
 
+test('one customer, even through sub-accounts of its own, cannot get the reseller\'s global function disabled for the others; failures of two customers do', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'fragile', global: true, function_js: "return {module: 'tts', data: {text: 'Hello ' + call.Caller.name}};" });
+  const nested = await api.account(customer, 'customer\'s own sub-account');
+  // calls sent to make it throw, more than the threshold (6), from one branch
+  for (let i = 0; i < 6; i++) t.is((await api.invoke(customer, id, {})).status, 500);
+  for (let i = 0; i < 3; i++) t.is((await api.invoke(nested, id, {})).status, 500);
+  await api.couchfn.services.invoker.idle();
+  const good = await api.invoke(other, id, { Caller: { name: 'Ann' } });
+  t.is(good.status, 200, good.text);
+  t.is(textOf(good), 'Hello Ann', 'the other customer is still served');
+  await api.couchfn.services.attempts.flushAll();
+  const attempts = await api.call('GET', `${functionsOf(reseller)}/${id}/attempts`, { token: reseller.token });
+  t.deepEqual([...new Set(attempts.body.data.filter((a: { result: string }) => a.result === 'failure').map((a: { branch_id: string }) => a.branch_id))], [customer.accountId],
+    'each failure names the customer branch it came from');
+  // a second customer's failure: now it fails for more than one customer
+  t.is((await api.invoke(other, id, {})).status, 500);
+  await api.couchfn.services.invoker.idle();
+  const fn = await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: reseller.token });
+  t.false(fn.body.data.enabled, 'disabled once two customers\' calls fail');
+  t.regex(fn.body.data.disable_reason, /too many failed attempts/);
+});
+
 test('failures anyone can cause on the public route never push out the counted ones: a reseller cannot keep its broken function enabled that way', async (t) => {
   const id = await api.createFunction(reseller, { name: 'broken', global: true, function_js: "throw new Error('broken');" });
   for (let i = 0; i < 5; i++) t.is((await api.invoke(reseller, id)).status, 500);
