@@ -6,8 +6,9 @@
 // when the threshold is reached. A reseller's global function runs for every
 // account below it, and any of them can make it fail with the calls it
 // sends: it is disabled only when its failures come from the reseller's own
-// calls or from two customer branches, never from one branch alone (however
-// many sub-accounts that branch makes).
+// calls, and no customer branch counts for more than half the threshold
+// (however many sub-accounts that branch makes): one customer alone, even
+// with another's occasional failure, cannot get it disabled for the others.
 import { CouchError } from '../couch/request.js';
 import type { FunctionDoc, FunctionStore } from '../functions/store.js';
 import type { Attempt, AttemptsDoc } from './attempts.js';
@@ -22,11 +23,17 @@ export class AutoDisabler {
     return attempts.failures.filter((a) => FUNCTION_FAULTS.has(a.kind) && a.counted !== false && Date.parse(a.timestamp) >= since);
   }
 
-  /** Whether the faults may disable the function: the owner's own, or more than one customer branch's. */
+  /** Whether the faults reach the threshold: the owner's own count in full, a customer branch's up to half of it. */
   private enough(faults: Attempt[], ownerId: string): boolean {
-    if (faults.length < this.options.afterFailures) return false;
-    const sources = new Set(faults.map((a) => a.branch_id ?? a.account_id ?? ownerId));
-    return sources.has(ownerId) || sources.size > 1;
+    const { afterFailures } = this.options;
+    const perSource = new Map<string, number>();
+    for (const a of faults) {
+      const source = a.branch_id ?? a.account_id ?? ownerId;
+      perSource.set(source, (perSource.get(source) ?? 0) + 1);
+    }
+    let counted = 0;
+    for (const [source, n] of perSource) counted += source === ownerId ? n : Math.min(n, Math.ceil(afterFailures / 2));
+    return counted >= afterFailures;
   }
 
   /** Disables the function when its recent faults reach the threshold. */
