@@ -180,7 +180,9 @@ export class ShowSandbox {
    * loses its runtime, and everything in it, before the call, as a fresh
    * couchjs process would start. Null when the call may go on. */
   private unready(job: ShowJob): ShowOutcome | null {
-    if ((job.fresh && this.served > 0) || !this.hasRoom()) this.close();
+    if (job.fresh && this.served > 0) this.close();
+    if (!this.broken && this.hasRoom()) return null;
+    this.close();
     if (!this.broken && this.hasRoom()) return null;
     // a heap that freeing cannot empty, or a runtime that could not be freed:
     // the call runs again in a new worker (or, there already, gives up unblamed)

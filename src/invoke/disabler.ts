@@ -5,10 +5,10 @@
 // so the threshold holds across processes; the function itself is read only
 // when the threshold is reached. A reseller's global function runs for every
 // account below it, and any of them can make it fail with the calls it
-// sends: it is disabled only when its failures come from the reseller's own
-// calls, and no customer branch counts for more than half the threshold
-// (however many sub-accounts that branch makes): one customer alone, even
-// with another's occasional failure, cannot get it disabled for the others.
+// sends. So towards its threshold the reseller's own calls count in full and
+// each customer branch (an account directly below the reseller, and all
+// below that) for at most half: one customer alone, even with another's
+// occasional failure, cannot get it disabled for the others.
 import { CouchError } from '../couch/request.js';
 import type { FunctionDoc, FunctionStore } from '../functions/store.js';
 import type { Attempt, AttemptsDoc } from './attempts.js';
