@@ -59,11 +59,31 @@ const docId = (functionId: string) => `attempts:${functionId}`;
 const newestFirst = (a: Attempt, b: Attempt) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0);
 const MAX_CONFLICT_RETRIES = 8;
 
-/** The newest `cap` attempts; failures anyone could cause (counted: false)
- * only in the room counted ones leave, so that they never push out what
- * auto-disable counts. */
+/** Whose calls an attempt of a reseller's global function came from: the
+ * customer branch (older attempts name only the account); none for an
+ * account's own function. */
+export function sourceOf(attempt: Attempt): string | undefined {
+  return attempt.branch_id ?? attempt.account_id ?? undefined;
+}
+
+/** The newest attempts, taken from every source in turn (each one's newest,
+ * then each one's second newest...), so that one customer flooding a global
+ * function with failures cannot push out what the others' calls left. */
+function fairly(attempts: Attempt[]): Attempt[] {
+  const seen = new Map<string | undefined, number>();
+  const ranked = attempts.sort(newestFirst).map((attempt) => {
+    const rank = seen.get(sourceOf(attempt)) ?? 0;
+    seen.set(sourceOf(attempt), rank + 1);
+    return { attempt, rank };
+  });
+  return ranked.sort((a, b) => a.rank - b.rank || newestFirst(a.attempt, b.attempt)).map((r) => r.attempt);
+}
+
+/** The newest `cap` attempts, shared fairly between sources; failures anyone
+ * could cause (counted: false) only in the room counted ones leave, so that
+ * they never push out what auto-disable counts. */
 function capped(attempts: Attempt[], cap: number): Attempt[] {
-  const counted = attempts.filter((a) => a.counted !== false).sort(newestFirst).slice(0, cap);
+  const counted = fairly(attempts.filter((a) => a.counted !== false)).slice(0, cap);
   const uncounted = attempts.filter((a) => a.counted === false).sort(newestFirst).slice(0, cap - counted.length);
   return [...counted, ...uncounted].sort(newestFirst);
 }

@@ -7,11 +7,12 @@
 // account below it, and any of them can make it fail with the calls it
 // sends. So towards its threshold the reseller's own calls count in full and
 // each customer branch (an account directly below the reseller, and all
-// below that) for at most half: one customer alone, even with another's
-// occasional failure, cannot get it disabled for the others.
+// below that) for at most half, and never so much that one more failure
+// would reach it: one customer alone, even with another's occasional
+// failure, cannot get it disabled for the others.
 import { CouchError } from '../couch/request.js';
 import type { FunctionDoc, FunctionStore } from '../functions/store.js';
-import type { Attempt, AttemptsDoc } from './attempts.js';
+import { sourceOf, type Attempt, type AttemptsDoc } from './attempts.js';
 import { FUNCTION_FAULTS } from './outcome.js';
 
 export interface DisablerOptions { afterFailures: number; windowSeconds: number }
@@ -23,16 +24,19 @@ export class AutoDisabler {
     return attempts.failures.filter((a) => FUNCTION_FAULTS.has(a.kind) && a.counted !== false && Date.parse(a.timestamp) >= since);
   }
 
-  /** Whether the faults reach the threshold: the owner's own count in full, a customer branch's up to half of it. */
+  /** Whether the faults reach the threshold: the owner's own count in full,
+   * a customer branch's up to half of it and at most two below it (a
+   * threshold under 3 leaves customers' failures alone uncounted). */
   private enough(faults: Attempt[], ownerId: string): boolean {
     const { afterFailures } = this.options;
+    const branchShare = Math.max(0, Math.min(Math.ceil(afterFailures / 2), afterFailures - 2));
     const perSource = new Map<string, number>();
     for (const a of faults) {
-      const source = a.branch_id ?? a.account_id ?? ownerId;
+      const source = sourceOf(a) ?? ownerId;
       perSource.set(source, (perSource.get(source) ?? 0) + 1);
     }
     let counted = 0;
-    for (const [source, n] of perSource) counted += source === ownerId ? n : Math.min(n, Math.ceil(afterFailures / 2));
+    for (const [source, n] of perSource) counted += source === ownerId ? n : Math.min(n, branchShare);
     return counted >= afterFailures;
   }
 

@@ -243,6 +243,39 @@ test('one customer, even through sub-accounts of its own and with another\'s occ
   t.regex(fn.body.data.disable_reason, /too many failed attempts/);
 });
 
+test('one customer flooding a global function with failures pushes out no other customer\'s: the reseller reads them, and they still count', async (t) => {
+  const id = await api.createFunction(reseller, { name: 'flooded', global: true, function_js: "return {module: 'tts', data: {text: 'Hello ' + call.Caller.name}};" });
+  t.is((await api.invoke(other, id, {})).status, 500);
+  // more failures than the 50 attempts a function keeps, all from one customer
+  for (let i = 0; i < 50; i++) t.is((await api.invoke(customer, id, {})).status, 500);
+  for (let i = 0; i < 2; i++) t.is((await api.invoke(other, id, {})).status, 500);
+  await api.couchfn.services.invoker.idle();
+  await api.couchfn.services.attempts.flushAll();
+  const attempts = await api.call('GET', `${functionsOf(reseller)}/${id}/attempts`, { token: reseller.token });
+  const failures = attempts.body.data.filter((a: { result: string }) => a.result === 'failure');
+  t.is(failures.filter((a: { branch_id: string }) => a.branch_id === other.accountId).length, 3, 'the other customer\'s three failures are all kept');
+  t.true(failures.length <= 50, 'still no more than the 50 kept');
+  const fn = await api.call('GET', `${functionsOf(reseller)}/${id}`, { token: reseller.token });
+  t.false(fn.body.data.enabled, 'two customers\' failures (3 + 3 of 6) disable it');
+});
+
+test('under a threshold of 2, customers\' failures alone never disable a global function; the reseller\'s own do', async (t) => {
+  const small = await startApi({ COUCHFN_DISABLE_AFTER_FAILURES: '2' });
+  t.teardown(() => small.close());
+  const master = await small.master();
+  const owner = await small.account(master, 'small reseller');
+  await small.call('PUT', `/v2/accounts/${owner.accountId}/reseller`, { token: master.token });
+  const [first, second] = [await small.account(owner, 'first'), await small.account(owner, 'second')];
+  const id = await small.createFunction(owner, { name: 'touchy', global: true, function_js: "return {module: 'tts', data: {text: 'Hello ' + call.Caller.name}};" });
+  for (const who of [first, second, first]) t.is((await small.invoke(who, id, {})).status, 500);
+  await small.couchfn.services.invoker.idle();
+  t.is((await small.invoke(second, id, { Caller: { name: 'Cy' } })).status, 200, 'still enabled after three customers\' failures');
+  for (let i = 0; i < 2; i++) t.is((await small.invoke(owner, id, {})).status, 500);
+  await small.couchfn.services.invoker.idle();
+  const fn = await small.call('GET', `/v2/accounts/${owner.accountId}/functions/${id}`, { token: owner.token });
+  t.false(fn.body.data.enabled, 'disabled after the reseller\'s own two failures');
+});
+
 test('failures anyone can cause on the public route never push out the counted ones: a reseller cannot keep its broken function enabled that way', async (t) => {
   const id = await api.createFunction(reseller, { name: 'broken', global: true, function_js: "throw new Error('broken');" });
   for (let i = 0; i < 5; i++) t.is((await api.invoke(reseller, id)).status, 500);
