@@ -166,7 +166,7 @@ export class ShowEngine {
         this.dispatch();
         return;
       }
-      for (const { id, outcome } of message.answers) this.answered(slot, id, outcome);
+      for (const { id, outcome, last } of message.answers) this.answered(slot, id, outcome, last);
     });
     worker.on('error', (err) => this.replace(slot, { ok: false, failure: 'crashed', message: `show worker failed: ${err.message}` }));
     // a worker that exits without an error (e.g. aborted) is replaced at once, not at its watchdog
@@ -175,7 +175,7 @@ export class ShowEngine {
     return slot;
   }
 
-  private answered(slot: Slot, id: number, outcome: ShowOutcome): void {
+  private answered(slot: Slot, id: number, outcome: ShowOutcome, last?: true): void {
     const at = slot.sent.findIndex((pending) => pending.job.id === id);
     if (at < 0) return;
     const pending = slot.sent[at];
@@ -195,7 +195,7 @@ export class ShowEngine {
     pending.resolve(outcome);
     // the WebAssembly heap of a runtime that crashed or ran out of memory
     // may be broken: the whole worker goes, not only the runtime
-    if (!outcome.ok && ENDS_WORKER.has(outcome.failure)) this.replace(slot, null);
+    if ((!outcome.ok && ENDS_WORKER.has(outcome.failure)) || last) this.replace(slot, null);
     else if (slot.sent.length > 0) this.arm(slot); // the next call of the batch runs now
     else {
       this.release(slot);

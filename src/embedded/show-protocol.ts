@@ -42,7 +42,8 @@ export interface ShowWorkerOptions {
 }
 
 /** A call's answer, by the job's id. */
-export interface ShowAnswer { id: number; outcome: ShowOutcome }
+/** last: the worker takes no more calls (its heap could not be freed): the engine replaces it */
+export interface ShowAnswer { id: number; outcome: ShowOutcome; last?: true }
 
 /** From a worker: it has started, or answers to calls it ran (a batch's, together when they end close together). */
 export type WorkerMessage = { ready: true } | { answers: ShowAnswer[] };

@@ -155,10 +155,15 @@ export class ShowSandbox {
   private served = 0;
   private sharedRun = false;
   /** freeing the runtime failed: its heap may be corrupt, and the worker must go */
-  private broken = false;
+  private heapBroken = false;
   private readonly heap: Heap;
   /** what a call finds free in the heap before it starts, at least */
   private readonly roomBytes: number;
+
+  /** No call may run here any more: the worker ends after its answer. */
+  get broken(): boolean {
+    return this.heapBroken;
+  }
 
   constructor(private readonly quickjs: QuickJSWASMModule, private readonly options: SandboxOptions) {
     this.heap = heapOf(quickjs);
@@ -181,9 +186,9 @@ export class ShowSandbox {
    * couchjs process would start. Null when the call may go on. */
   private unready(job: ShowJob): ShowOutcome | null {
     if (job.fresh && this.served > 0) this.close();
-    if (!this.broken && this.hasRoom()) return null;
+    if (!this.heapBroken && this.hasRoom()) return null;
     this.close();
-    if (!this.broken && this.hasRoom()) return null;
+    if (!this.heapBroken && this.hasRoom()) return null;
     // a heap that freeing cannot empty, or a runtime that could not be freed:
     // the call runs again in a new worker (or, there already, gives up unblamed)
     return { ok: false, failure: job.fresh ? 'setup' : 'rerun', message: 'the show worker has no room left for a call: it is replaced' };
@@ -239,16 +244,17 @@ export class ShowSandbox {
     } catch {
       // QuickJS aborted while freeing (a heap filled to the last byte can
       // leave it inconsistent): nothing more runs in this worker
-      this.broken = true;
+      this.heapBroken = true;
     }
   }
 
   /** A new runtime, or the sandbox's failure (never a call's) if none can be had. */
   private opened(): QuickJSRuntime | ShowOutcome {
+    if (this.heapBroken) return { ok: false, failure: 'setup', message: 'the show worker could not free its last runtime: it is replaced' };
     try {
       return (this.runtime = this.open());
     } catch (err) {
-      this.broken = true;
+      this.heapBroken = true;
       return { ok: false, failure: 'setup', message: `the sandbox could not open a runtime: ${(err as Error).message}` };
     }
   }

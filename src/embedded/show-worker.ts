@@ -42,7 +42,7 @@ parentPort!.on('message', (jobs: ShowJob[]) => {
     tick();
     const outcome = answer(job);
     // the engine replaces this worker and sends the rest elsewhere
-    if (!outcome.ok && ENDS_WORKER.has(outcome.failure)) break;
+    if ((!outcome.ok && ENDS_WORKER.has(outcome.failure)) || sandbox.broken) break;
   }
   send();
 });
@@ -58,7 +58,7 @@ function answer(job: ShowJob): ShowOutcome {
   const outcome = sandbox.call(job, sources.get(job.key));
   Atomics.store(running, 0, 0);
   if (answered.length === 0) since = performance.now();
-  answered.push({ id: job.id, outcome });
+  answered.push({ id: job.id, outcome, ...(sandbox.broken ? { last: true as const } : {}) });
   return outcome;
 }
 
