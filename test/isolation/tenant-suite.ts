@@ -331,11 +331,18 @@ test.serial('14. garbage another account leaves in cycles cannot make a victim t
   // CouchDB's couchjs cannot be asked, and there the victim may get its
   // fallback (the README says so): it is still never blamed
   const ours = engine.COUCHFN_ENGINE === 'sandbox' || api.couch.kind === 'embedded';
-  for (let round = 0; round < 4; round++) {
-    t.is((await api.invoke(attacker, starver)).status, 200);
+  const vipCall = async (round: number) => {
     const answer = await api.invoke(victim, vip, { From: `+1555000${round}`, 'Custom-Application-Vars': { vip: 'yes' } });
     t.is(answer.status, 200, answer.text);
     if (ours) t.deepEqual(answer.body.data, { module: 'transfer', data: { to: 'vip-desk', caller: `+1555000${round}` } }, `round ${round}`);
+  };
+  for (let round = 0; round < 4; round++) {
+    // first on a heap with room: the victim's context is ready (calls one at
+    // a time go to the same worker), so what fills the heap next meets the
+    // victim's own code, not the building of its context
+    await vipCall(round);
+    t.is((await api.invoke(attacker, starver)).status, 200);
+    await vipCall(round);
   }
   await victimIsUnharmed(t, vip);
 });
