@@ -148,7 +148,7 @@ if (!executable) {
     await page.close();
   });
 
-  test.serial('a mistyped key gets a readable error; the master signed in by token still sees storage, an account does not', async (t) => {
+  test.serial('a mistyped key gets a readable error; the master signed in by token still sees storage, an account or a reseller does not', async (t) => {
     const page = await browser.context.newPage();
     await page.goto(`${base}/`);
     const asked: string[] = [];
@@ -162,6 +162,14 @@ if (!executable) {
     await page.getByRole('button', { name: 'Storage' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, owner.token);
+    t.is(await page.getByRole('button', { name: 'Storage' }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // a reseller is not the master: its API key does not show storage either
+    const master = await api.master();
+    const reseller = await api.account(master, 'Reseller');
+    await api.call('PUT', `/v2/accounts/${reseller.accountId}/reseller`, { token: master.token });
+    await signIn(page, reseller.apiKey!);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     t.is(await page.getByRole('button', { name: 'Storage' }).count(), 0);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.close();
