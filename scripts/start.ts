@@ -53,7 +53,7 @@ couchfn is running.
   CouchDB    ${redact(couchfn.mainCouch.url)}${couchfn.mainCouch.embedded ? ` (embedded, data in ${config.dataDir})` : ''}
   Engine     ${config.engine === 'sandbox' ? `sandbox (functions run in this process's QuickJS workers, ${config.sandboxIsolation} isolation)` : 'show (functions run in CouchDB\'s show wh)'}, COUCHFN_ENGINE
   Master account ${couchfn.master._id}
-${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one set at the first start (printed then, or COUCHFN_MASTER_API_KEY as it was then; COUCHFN_RESET_MASTER_KEY replaces a lost one)\n'}
+${key ? `  Master API key (shown once; keep it): ${key}\n` : '  Master API key: the one set at the first start (printed then, or COUCHFN_MASTER_API_KEY as it was then; COUCHFN_RESET_MASTER_KEY=true with a new COUCHFN_MASTER_API_KEY replaces a lost one)\n'}
 Try it:
   TOKEN=$(curl -s -X PUT ${api}/v2/api_auth -H 'Content-Type: application/json' \\
     -d '{"data":{"api_key":"${key ?? '<master API key>'}"}}' | sed -E 's/.*"auth_token":"([^"]+)".*/\\1/')
