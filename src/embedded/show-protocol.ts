@@ -41,8 +41,8 @@ export interface ShowWorkerOptions {
   running?: Int32Array;
 }
 
-/** A call's answer, by the job's id. */
-/** last: the worker takes no more calls (its heap could not be freed): the engine replaces it */
+/** A call's answer, by the job's id; last: the worker takes no more calls
+ * (its heap could not be freed), and the engine replaces it. */
 export interface ShowAnswer { id: number; outcome: ShowOutcome; last?: true }
 
 /** From a worker: it has started, or answers to calls it ran (a batch's, together when they end close together). */

@@ -269,7 +269,7 @@ test('under a threshold of 2, customers\' failures alone never disable a global 
   const id = await small.createFunction(owner, { name: 'touchy', global: true, function_js: "return {module: 'tts', data: {text: 'Hello ' + call.Caller.name}};" });
   for (const who of [first, second, first]) t.is((await small.invoke(who, id, {})).status, 500);
   await small.couchfn.services.invoker.idle();
-  t.is((await small.invoke(second, id, { Caller: { name: 'Cy' } })).status, 200, 'still enabled after three customers\' failures');
+  t.is((await small.invoke(second, id, { Caller: { name: 'Cy' } })).status, 200, 'still enabled after three failures of two customers');
   for (let i = 0; i < 2; i++) t.is((await small.invoke(owner, id, {})).status, 500);
   await small.couchfn.services.invoker.idle();
   const fn = await small.call('GET', `/v2/accounts/${owner.accountId}/functions/${id}`, { token: owner.token });
